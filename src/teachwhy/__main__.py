@@ -1,0 +1,3 @@
+from teachwhy.cli import main
+
+main()
