@@ -7,7 +7,12 @@ import sys
 import click
 
 from teachwhy import __version__
+from teachwhy.cli.data_commands import augment, curate, generate
+from teachwhy.cli.eval_commands import adherence_command, compare_command, eval_command
+from teachwhy.cli.experiment_commands import monitor, report, run
+from teachwhy.cli.models_commands import models
 from teachwhy.cli.spec_commands import check, examples, show
+from teachwhy.cli.train_commands import train
 from teachwhy.spec.errors import SpecError, TeachwhyError
 
 
@@ -29,7 +34,11 @@ def cli() -> None:
     """
 
 
-for command in (check, show, examples):
+for command in (check, show, examples, models, train, run, report, monitor):
+    cli.add_command(command)
+for command in (eval_command, compare_command, adherence_command):
+    cli.add_command(command)
+for command in (generate, augment, curate):
     cli.add_command(command)
 
 

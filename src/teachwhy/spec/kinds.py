@@ -22,9 +22,24 @@ class FileKind(NamedTuple):
 
 # Internal choices, not an extension point: a dict literal in order of detection.
 FILE_KINDS: list[FileKind] = [
+    # Experiments and policies name a `scenarios` path: detect them before scenario files.
+    FileKind("experiment", ("arms",), "teachwhy.spec.experiment:ExperimentSpec"),
+    FileKind(
+        "monitoring policy", ("thresholds", "triggers"), "teachwhy.spec.policy:MonitorPolicy"
+    ),
     FileKind("constitution", ("principles",), "teachwhy.spec.constitution:Constitution"),
     FileKind("scenarios", ("scenarios",), "teachwhy.spec.scenarios:ScenarioSuite"),
     FileKind("adherence prompts", ("prompts",), "teachwhy.spec.prompts:AdherencePromptSet"),
+    FileKind("split", ("in_distribution", "held_out"), "teachwhy.spec.split:SplitSpec"),
+    FileKind("training recipe", ("stages",), "teachwhy.spec.train_config:TrainConfig"),
+    FileKind("price table", ("prices",), "teachwhy.spec.prices:PriceTable"),
+    FileKind("generation grid", ("grid",), "teachwhy.spec.generation:GenerationGrid"),
+    FileKind(
+        "environment pool",
+        ("system_prompts", "tools", "framings"),
+        "teachwhy.spec.environments:EnvironmentPool",
+    ),
+    FileKind("curation settings", ("curation",), "teachwhy.spec.curation:CurationFile"),
 ]
 
 

@@ -123,16 +123,21 @@ def type_name(value: Any) -> str:
 
 
 def model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The schema class that holds the last key of `loc` (walking through lists)."""
+    """The schema class that holds the last key of `loc` (walking through lists and dicts)."""
     current: Any = model
+    dict_key_next = False
     for part in loc:
         if isinstance(part, int):
+            continue
+        if dict_key_next:  # a user-chosen key of a dict field (e.g. a stage name), not a field
+            dict_key_next = False
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return None
         field = current.model_fields.get(part)
         if field is None:
             return current
+        dict_key_next = typing.get_origin(field.annotation) is dict
         current = unwrap(field.annotation)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 

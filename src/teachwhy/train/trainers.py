@@ -1,0 +1,127 @@
+"""TRL trainers built from a stage config: SFTTrainer for midtrain and sft, DPOTrainer for dpo.
+
+The trainers are used as they are; teachwhy only chooses their arguments and callbacks.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from teachwhy.spec.errors import TeachwhyError
+from teachwhy.spec.train_config import TrainStageConfig
+from teachwhy.train.student import Student
+
+
+def common_args(
+    config: TrainStageConfig, checkpoints: Path, seed: int, precision: str, report_to: Sequence[str]
+) -> dict[str, Any]:
+    """transformers.TrainingArguments shared by every stage kind."""
+    import torch
+
+    return {
+        "output_dir": str(checkpoints),
+        "num_train_epochs": config.epochs,
+        "max_steps": config.max_steps or -1,
+        "per_device_train_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum,
+        "learning_rate": config.learning_rate,
+        "lr_scheduler_type": config.lr_scheduler,
+        "warmup_steps": config.warmup if config.warmup < 1 else int(config.warmup),
+        "weight_decay": config.weight_decay,
+        "max_grad_norm": config.max_grad_norm,
+        "logging_steps": config.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": config.save_steps,
+        "save_total_limit": config.keep_checkpoints,
+        "seed": seed,
+        "data_seed": seed,
+        "bf16": precision == "bf16",
+        "fp16": precision == "fp16",
+        checkpointing_arg(): config.gradient_checkpointing,
+        "report_to": ["wandb"] if "wandb" in report_to else "none",
+        "disable_tqdm": True,  # our ProgressBar replaces the Trainer's
+        "logging_nan_inf_filter": False,  # a NaN loss must reach the log, not be averaged away
+        "dataloader_num_workers": 0,
+        "dataloader_pin_memory": torch.cuda.is_available(),
+        "max_length": config.max_length,
+    }
+
+
+def checkpointing_arg() -> str:
+    """transformers 5 renamed gradient_checkpointing to activation_checkpointing."""
+    from transformers import TrainingArguments
+
+    fields = TrainingArguments.__dataclass_fields__
+    return "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+
+
+def tracking_callbacks(report_to: Sequence[str], stage_dir: Path) -> list[Any]:
+    """TensorBoard writes into the stage folder; W&B goes through the Trainer's own integration."""
+    for sink, module in (("tensorboard", "tensorboard"), ("wandb", "wandb")):
+        if sink in report_to and importlib.util.find_spec(module) is None:
+            raise TeachwhyError(
+                f"report_to: {sink} needs the '{module}' package: pip install teachwhy[tracking]"
+            )
+    if "tensorboard" not in report_to:
+        return []
+    from torch.utils.tensorboard import SummaryWriter
+    from transformers.integrations import TensorBoardCallback
+
+    return [TensorBoardCallback(SummaryWriter(log_dir=str(stage_dir / "tensorboard")))]
+
+
+def build_trainer(
+    config: TrainStageConfig,
+    student: Student,
+    dataset: Any,
+    args: dict[str, Any],
+    callbacks: list[Any],
+) -> Any:
+    """A ready TRL trainer for the stage's kind."""
+    if config.kind == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        # The reference is the model this stage starts from: with a new adapter, the model with
+        # the adapter switched off; for full training, a frozen copy made before any update.
+        ref_model = None
+        if student.peft_config is None:
+            ref_model = copy.deepcopy(student.model).eval().requires_grad_(False)
+        return quiet_printer(DPOTrainer(
+            model=student.model,
+            ref_model=ref_model,
+            args=DPOConfig(**args, beta=config.beta),
+            train_dataset=dataset,
+            processing_class=student.tokenizer,
+            peft_config=student.peft_config,
+            callbacks=callbacks,
+        ))
+    from trl import SFTConfig, SFTTrainer
+
+    # The dataset arrives tokenised (input_ids + labels), so TRL only pads or packs it. BFD
+    # packing turns on padding-free batches with position_ids restarting at each sample,
+    # which transformers turns into a block-diagonal mask: packed samples do not attend to
+    # each other (tests/train/test_packing.py checks this).
+    sft_args = SFTConfig(
+        **args, packing=config.uses_packing, packing_strategy="bfd", shuffle_dataset=False
+    )
+    trainer = SFTTrainer(
+        model=student.model,
+        args=sft_args,
+        train_dataset=dataset,
+        processing_class=student.tokenizer,
+        peft_config=student.peft_config,
+        callbacks=callbacks,
+    )
+    return quiet_printer(trainer)
+
+
+def quiet_printer(trainer: Any) -> Any:
+    """Our metrics log and progress bar replace the Trainer's printing of every log dict."""
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
+    return trainer
