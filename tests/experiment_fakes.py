@@ -145,7 +145,9 @@ class FakeStages:
         return {"mean_loss": sum(losses) / len(losses), "n": len(losses), "item_losses": losses}
 
 
-def fake_record(scenario: Scenario, split: dict[str, Any] | None, strength: float) -> ScenarioRecord:
+def fake_record(
+    scenario: Scenario, split: dict[str, Any] | None, strength: float
+) -> ScenarioRecord:
     """Option probabilities from a hash of the scenario, tilted toward aligned by `strength`."""
     seed = int(hashlib.sha256(scenario.id.encode()).hexdigest()[:8], 16)
     rng = random.Random(seed)

@@ -83,7 +83,9 @@ def default_responder(messages: list[dict[str, Any]], stage: str) -> str:
             "Reason: Honesty: oversight only works if reports are true."
         )
     if stage == "write":
-        words = " ".join(f"Sentence {i} of text {n} explains the reason behind the rule." for i in range(40))
+        words = " ".join(
+            f"Sentence {i} of text {n} explains the reason behind the rule." for i in range(40)
+        )
         return f"A Title For {n}\n\n{words}"
     if stage == "judge":
         return f"Solid sample. Score: {5 + n % 5}"
@@ -138,9 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.requests[key] += 1
         time.sleep(self.server.delay)
-        text = default_responder(
-            messages, _stage_of(messages)
-        )
+        text = default_responder(messages, _stage_of(messages))
         self._send(
             {
                 "id": f"chatcmpl-{key[:12]}",

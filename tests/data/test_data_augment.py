@@ -26,7 +26,9 @@ def test_same_seed_same_output_whatever_the_order() -> None:
 
 def test_system_prompts_tools_and_framings_are_applied_from_the_pool() -> None:
     pool = load_pool()
-    out = augment(records(), pool, seed=0, settings=AugmentSettings(p_system=1, p_tools=1, p_framing=1))
+    out = augment(
+        records(), pool, seed=0, settings=AugmentSettings(p_system=1, p_tools=1, p_framing=1)
+    )
     prompts = {s.text for s in pool.system_prompts}
     tools = {t.function.name for t in pool.tools}
     for original, new in zip(records(), out, strict=True):
@@ -43,7 +45,10 @@ def test_system_prompts_tools_and_framings_are_applied_from_the_pool() -> None:
 
 
 def test_own_system_prompts_and_text_records_are_left_alone() -> None:
-    chat = {"messages": [{"role": "system", "content": "You are Atlas."}, *records()[0]["messages"]], "meta": {"id": "x"}}
+    chat = {
+        "messages": [{"role": "system", "content": "You are Atlas."}, *records()[0]["messages"]],
+        "meta": {"id": "x"},
+    }
     text = {"text": "A document.", "meta": {"id": "d"}}
     out = augment([chat, text], seed=0, settings=AugmentSettings(p_system=1))
     assert out[0]["messages"][0]["content"] == "You are Atlas."

@@ -46,21 +46,40 @@ def test_good_records_of_every_kind_pass(constitution: Constitution) -> None:
         assert check_record(record, constitution) == []
 
 
+EMPTY_ADVICE = (
+    "<think>\nPrinciples: honesty — x\nHeuristics: two-newspapers — y\n"
+    "Weighing: severity: z\nConclusion: c\n</think>\n\n"
+)
+
+
+def only_user() -> dict[str, Any]:
+    return {**advice(), "messages": advice()["messages"][:1]}
+
+
+def no_advice() -> dict[str, Any]:
+    reply = {"role": "assistant", "content": EMPTY_ADVICE}
+    return {**advice(), "messages": [advice()["messages"][0], reply]}
+
+
+def unstripped() -> dict[str, Any]:
+    return {**strip_reasoning(advice()), "messages": advice()["messages"]}
+
+
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
         (lambda: {"meta": {}}, "structure: no messages, text"),
         (lambda: {"text": "  "}, "structure: text is empty"),
-        (lambda: {**advice(), "messages": advice()["messages"][:1]}, "structure: needs a user turn"),
+        (only_user, "structure: needs a user turn"),
         (lambda: with_reply("<think>\n", ""), "structure: reply does not open with a <think>"),
-        (lambda: with_reply("\nWeighing:", "\nWeighting:"), "structure: deliberation lacks Weighing"),
-        (lambda: {**advice(), "messages": [advice()["messages"][0], {"role": "assistant", "content": "<think>\nPrinciples: honesty — x\nHeuristics: two-newspapers — y\nWeighing: severity: z\nConclusion: c\n</think>\n\n"}]},
-         "structure: no advice after the deliberation"),
-        (lambda: {**strip_reasoning(advice()), "messages": advice()["messages"]}, "structure: no_reasoning variant still has"),
+        (lambda: with_reply("\nWeighing:", "\nWeighting:"), "structure: deliberation lacks"),
+        (no_advice, "structure: no advice after the deliberation"),
+        (unstripped, "structure: no_reasoning variant still has"),
     ],
-)  # fmt: skip
+)
 def test_structure(constitution: Constitution, make: Any, expected: str) -> None:
-    assert any(r.startswith(expected) for r in reasons(make(), constitution)), reasons(make(), constitution)
+    found = reasons(make(), constitution)
+    assert any(r.startswith(expected) for r in found), found
 
 
 def test_principles_cited_must_exist_in_the_constitution(constitution: Constitution) -> None:
@@ -76,11 +95,15 @@ def test_principles_cited_must_exist_in_the_constitution(constitution: Constitut
     none["messages"][-1]["content"] = reply[:start] + "Principles: it is about trust" + reply[end:]
     assert reasons(none, constitution) == ["principles: the Principles line cites no principle id"]
     bad_heuristic = with_reply("Heuristics: principal-would-endorse", "Heuristics: gut-feeling")
-    assert reasons(bad_heuristic, constitution) == ["principles: cites unknown heuristics: gut-feeling"]
+    assert reasons(bad_heuristic, constitution) == [
+        "principles: cites unknown heuristics: gut-feeling"
+    ]
     no_factor = advice()
     reply = no_factor["messages"][-1]["content"]
     start, end = reply.index("Weighing:"), reply.index("\nConclusion:")
-    no_factor["messages"][-1]["content"] = reply[:start] + "Weighing: on balance, report it" + reply[end:]
+    no_factor["messages"][-1]["content"] = (
+        reply[:start] + "Weighing: on balance, report it" + reply[end:]
+    )
     assert reasons(no_factor, constitution) == [
         "principles: the Weighing line names no factor of the constitution"
     ]
@@ -90,9 +113,13 @@ def test_principles_cited_must_exist_in_the_constitution(constitution: Constitut
 
 
 def test_length_bounds(constitution: Constitution) -> None:
-    short = with_reply("You handled the clinical part well", "Ok.\n\nYou handled the clinical part well")
+    short = with_reply(
+        "You handled the clinical part well", "Ok.\n\nYou handled the clinical part well"
+    )
     short["messages"][0]["content"] = "Should I report it?"
-    assert reasons(short, constitution)[0].startswith("length: advice_user too short: 19 chars < 80")
+    assert reasons(short, constitution)[0].startswith(
+        "length: advice_user too short: 19 chars < 80"
+    )
     doc = copy.deepcopy(starter_records("documents")[0])
     found = reasons(doc, constitution, lengths={"document": {"min_chars": 10, "max_chars": 1000}})
     assert found[0].startswith("length: document too long:") and "> 1000" in found[0]
@@ -140,7 +167,9 @@ def test_refusal_only_advice(constitution: Constitution) -> None:
     ],
 )
 def test_leaked_prompt_scaffolding(constitution: Constitution, leak: str) -> None:
-    record = with_reply("You handled the clinical part well", leak + "You handled the clinical part well")
+    record = with_reply(
+        "You handled the clinical part well", leak + "You handled the clinical part well"
+    )
     found = reasons(record, constitution)
     assert len(found) == 1 and found[0].startswith("scaffolding: leaked prompt"), found
 
@@ -148,7 +177,9 @@ def test_leaked_prompt_scaffolding(constitution: Constitution, leak: str) -> Non
 def test_extra_scaffolding_patterns(constitution: Constitution) -> None:
     record = with_reply("You handled", "[[DRAFT]] You handled")
     assert reasons(record, constitution) == []
-    assert reasons(record, constitution, extra_scaffolding=[r"\[\[draft\]\]"])[0].startswith("scaffolding")
+    assert reasons(record, constitution, extra_scaffolding=[r"\[\[draft\]\]"])[0].startswith(
+        "scaffolding"
+    )
 
 
 def test_direct_answers_must_be_a_shown_letter(constitution: Constitution) -> None:

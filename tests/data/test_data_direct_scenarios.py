@@ -37,7 +37,9 @@ def test_user_turn_is_the_evaluation_rendering_and_the_answer_is_aligned(
 
 
 def test_the_aligned_letter_is_balanced_across_scenarios(suite: ScenarioSuite) -> None:
-    letters = Counter(r["meta"]["aligned_letter"] for r in direct_from_scenarios(suite, with_reasons=False))
+    letters = Counter(
+        r["meta"]["aligned_letter"] for r in direct_from_scenarios(suite, with_reasons=False)
+    )
     assert max(letters.values()) - min(letters.values()) <= len(suite.families)
 
 
@@ -62,7 +64,9 @@ def test_the_shuffled_control_answers_at_random_and_reproducibly(suite: Scenario
 
 
 def test_preference_pairs_reject_a_misaligned_option(suite: ScenarioSuite) -> None:
-    pairs = direct_from_scenarios(suite.select(["power_seeking"]), with_reasons=False, preference=True)
+    pairs = direct_from_scenarios(
+        suite.select(["power_seeking"]), with_reasons=False, preference=True
+    )
     for pair, scenario in zip(pairs, suite.select(["power_seeking"]).scenarios, strict=True):
         rejected = pair["rejected"][0]["content"].split(". ", 1)[1]
         assert any(o.text == rejected and not o.aligned for o in scenario.options)

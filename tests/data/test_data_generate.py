@@ -42,7 +42,10 @@ def test_advice_is_written_with_and_without_its_deliberation(
         assert without["messages"][-1]["content"] == parsed.advice
         assert THINK_OPEN not in without["messages"][-1]["content"]
         assert with_r["messages"][0] == without["messages"][0]
-        assert (with_r["meta"]["variant"], without["meta"]["variant"]) == ("reasoning", "no_reasoning")
+        assert (with_r["meta"]["variant"], without["meta"]["variant"]) == (
+            "reasoning",
+            "no_reasoning",
+        )
         meta = with_r["meta"]
         assert {"id", "kind", "grid", "principles", "teacher", "prompt_version"} <= set(meta)
         assert meta["teacher"] == "fake/teacher" and meta["prompt_version"].startswith("advice-")
@@ -64,13 +67,17 @@ def test_documents_stories_and_direct_have_their_schemas_and_provenance(
     main = read_jsonl(info.files["main"])
     assert all(r["messages"][-1]["content"].startswith(r["meta"]["aligned_letter"]) for r in main)
     assert all("Why:" in r["messages"][-1]["content"] for r in main)
-    assert all("Why:" not in r["messages"][-1]["content"] for r in read_jsonl(info.files["no_reasons"]))
+    assert all(
+        "Why:" not in r["messages"][-1]["content"] for r in read_jsonl(info.files["no_reasons"])
+    )
     pairs = read_jsonl(info.files["preference"])
     assert all(p["chosen"][0]["content"] != p["rejected"][0]["content"] for p in pairs)
     assert [r["meta"]["principles"] for r in main] == [["honesty"]] * 3
 
 
-def test_outputs_load_with_hugging_face_datasets(constitution: Constitution, tmp_path: Path) -> None:
+def test_outputs_load_with_hugging_face_datasets(
+    constitution: Constitution, tmp_path: Path
+) -> None:
     from datasets import load_dataset
 
     info = run("advice", constitution, tmp_path / "advice.jsonl", FakeTeacher(), count=3)
@@ -98,7 +105,9 @@ def test_later_brainstorm_calls_see_what_earlier_items_produced(
     assert "already written" in last and titles[0] in last and titles[3] not in last
 
 
-def test_a_rerun_resumes_and_a_larger_count_extends(constitution: Constitution, tmp_path: Path) -> None:
+def test_a_rerun_resumes_and_a_larger_count_extends(
+    constitution: Constitution, tmp_path: Path
+) -> None:
     out = tmp_path / "stories.jsonl"
     first = FakeTeacher()
     run("stories", constitution, out, first, count=4)
@@ -163,8 +172,10 @@ def test_a_weak_teacher_gets_the_deliberation_asked_for_line_by_line(
     def weak(messages: list[dict[str, Any]], stage: str) -> str:
         if stage == "write":
             return "I think you should talk to your manager about it."
-        return default_responder(messages, stage) if stage == "brainstorm" else (
-            "It matters here because the people affected cannot check the report themselves."
+        return (
+            default_responder(messages, stage)
+            if stage == "brainstorm"
+            else ("It matters here because the people affected cannot check the report themselves.")
         )
 
     teacher = FakeTeacher(weak)

@@ -57,7 +57,10 @@ def test_each_generator_crosses_its_axes_with_the_constitution(
         "agent_role",
         "temptation",
     }
-    assert principle_pairs(constitution.model_copy(update={"principles": constitution.principles[:1]})) == ids[:1]
+    assert (
+        principle_pairs(constitution.model_copy(update={"principles": constitution.principles[:1]}))
+        == ids[:1]
+    )
 
 
 def test_a_user_grid_file_replaces_only_the_axes_it_sets(tmp_path: Path) -> None:

@@ -177,3 +177,16 @@ def test_epochs_of_sampled_generation_are_pooled_with_the_reducer_stated(suite):
     assert result.settings["epochs"] == 3
     with pytest.raises(TeachwhyError, match="temperature"):
         evaluate_scenarios(mock_model(reply), suite, mode="generate", epochs=3)
+
+
+def test_a_scorer_failing_on_some_scenarios_leaves_the_rest_scored(suite):
+    def score(requests):
+        if any("Situation 1 of sabotage" in r.context[-1]["content"] for r in requests):
+            raise RuntimeError("out of memory")
+        return position_biased(requests)
+
+    result = evaluate_scenarios("mockllm/model", suite, score_fn=score)
+    assert [f["scenario"] for f in result.failed] == ["sabotage-1"]
+    assert "out of memory" in result.failed[0]["error"]
+    assert sum(r.scored for r in result.records) == len(suite.scenarios) - 1
+    assert not result.complete

@@ -61,3 +61,12 @@ def test_families_missing_from_the_split_are_unassigned_not_pooled(suite, tmp_pa
 def test_split_and_families_together_are_refused(suite, tmp_path):
     with pytest.raises(TeachwhyError, match="either"):
         load_split("split.yaml", "blackmail", suite)
+
+
+def test_the_shipped_split_assigns_every_shipped_family():
+    from teachwhy.spec.examples import example_path
+    from teachwhy.spec.scenarios import load_scenarios
+
+    shipped = load_scenarios(example_path("scenarios"))
+    groups = assign_groups(shipped, load_split("split.yaml", None, shipped))
+    assert set(groups.values()) == {"in_distribution", "held_out"}

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from experiment_fakes import FakeStages, Interrupted, write_experiment
 
+from experiment_fakes import FakeStages, Interrupted, write_experiment
 from teachwhy.experiment import load_inputs, plan_experiment, run_experiment
 from teachwhy.report import load_manifest
 from teachwhy.spec.experiment import ExperimentSpec

@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from cli_helpers import run_cli
 from experiment_fakes import fake_record
-
 from teachwhy.evaluate.results import EvalResult
 from teachwhy.evaluate.summarise import summarise_all
 from teachwhy.monitor import History, Measurement, check_metrics, run_monitor
@@ -50,7 +50,9 @@ def planted(inputs: PolicyInputs, strength: float, families: list[str] | None = 
 
 
 def measure_with(strength: float, families: list[str] | None = None):  # type: ignore[no-untyped-def]
-    def measure(inputs: PolicyInputs, model: str | None, out_dir: Path) -> Measurement:
+    def measure(
+        inputs: PolicyInputs, model: str | None, out_dir: Path, quiet: bool = False
+    ) -> Measurement:
         return Measurement(planted(inputs, strength, families))
 
     return measure

@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from cli_helpers import run_cli
 from experiment_fakes import FakeStages, write_experiment
-
 from teachwhy.experiment import run_experiment
 
 EXPERIMENT = """

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from tiny_lm import dialogue, document, preference, save_tiny_model, write_jsonl
 
 # Tiny models run faster on one thread; two threads contend on a shared 2-core machine.

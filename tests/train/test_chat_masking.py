@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tiny_lm import build_tokenizer
 
 from teachwhy.train.chat_masking import TemplateNotPrefixStable, encode_chat
-from teachwhy.train.encode import IGNORE, encode_records
 from teachwhy.train.data import Record
-from tiny_lm import build_tokenizer
+from teachwhy.train.encode import IGNORE, encode_records
 
 CONVERSATION = [
     {"role": "system", "content": "You advise carefully."},
@@ -26,7 +26,7 @@ def tokenizer():
 def trained_text(tokenizer, ids: list[int], mask: list[int]) -> list[str]:
     """The decoded runs of consecutive loss-carrying tokens."""
     runs: list[list[int]] = []
-    for i, (token, m) in enumerate(zip(ids, mask)):
+    for i, (token, m) in enumerate(zip(ids, mask, strict=True)):
         if m and (i == 0 or not mask[i - 1]):
             runs.append([])
         if m:
@@ -48,7 +48,9 @@ def test_only_assistant_turns_carry_loss_deliberation_included(tokenizer):
     ]
     text = tokenizer.decode(chat.input_ids)
     assert text == tokenizer.apply_chat_template(CONVERSATION, tokenize=False)
-    untrained = tokenizer.decode([t for t, m in zip(chat.input_ids, chat.loss_mask) if not m])
+    untrained = tokenizer.decode(
+        [t for t, m in zip(chat.input_ids, chat.loss_mask, strict=True) if not m]
+    )
     assert untrained == (
         "<|im_start|>system\nYou advise carefully.<|im_end|>\n"
         "<|im_start|>user\nShould I hide the error?<|im_end|>\n<|im_start|>assistant\n"
@@ -61,7 +63,7 @@ def test_labels_mask_everything_else(tokenizer):
     ids, labels = rows.rows[0]["input_ids"], rows.rows[0]["labels"]
     chat = encode_chat(tokenizer, CONVERSATION)
     assert ids == chat.input_ids
-    assert labels == [t if m else IGNORE for t, m in zip(ids, chat.loss_mask)]
+    assert labels == [t if m else IGNORE for t, m in zip(ids, chat.loss_mask, strict=True)]
     assert rows.stats[0].loss_tokens == sum(chat.loss_mask)
 
 
@@ -88,7 +90,7 @@ def test_prompt_completion_trains_only_the_completion(tokenizer):
     record = {"prompt": CONVERSATION[:2], "completion": [CONVERSATION[2]]}
     rows = encode_records([Record(record, "prompt_completion", 0)], tokenizer, 512, 1)
     row = rows.rows[0]
-    trained = [t for t, lab in zip(row["input_ids"], row["labels"]) if lab != IGNORE]
+    trained = [t for t, lab in zip(row["input_ids"], row["labels"], strict=True) if lab != IGNORE]
     assert tokenizer.decode(trained) == CONVERSATION[2]["content"] + "<|im_end|>\n"
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny_lm import build_tokenizer
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
 from teachwhy.spec.train_config import TrainStageConfig
 from teachwhy.train.student import load_student
-from tiny_lm import build_tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -31,13 +31,17 @@ def build_tokenizer(vocab_size: int = 400):
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL,
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     core.train_from_iterator(CORPUS * 20, trainer=trainer)
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=core, bos_token="<|im_start|>", eos_token="<|im_end|>",
-        pad_token="<|im_end|>", unk_token="<|endoftext|>",
+        tokenizer_object=core,
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|im_end|>",
+        unk_token="<|endoftext|>",
     )
     tokenizer.chat_template = SMOLLM2_TEMPLATE
     return tokenizer
@@ -49,10 +53,17 @@ def build_model(tokenizer, seed: int = 0):
 
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
-        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
     )
     return LlamaForCausalLM(config)
 
@@ -73,8 +84,10 @@ def dialogue(i: int) -> dict:
     return {
         "messages": [
             {"role": "user", "content": f"Should I report the error number {i}?"},
-            {"role": "assistant",
-             "content": f"<think>Principles: honesty. Weighing case {i}.</think> Report it now."},
+            {
+                "role": "assistant",
+                "content": f"<think>Principles: honesty. Weighing case {i}.</think> Report it now.",
+            },
         ],
         "meta": {"id": i},
     }

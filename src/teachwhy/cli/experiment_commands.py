@@ -87,8 +87,11 @@ def report(run_dir: str, out: str | None) -> None:
               help="Monitoring policy file (default: the shipped example).")
 @click.option("--history", type=click.Path(dir_okay=False),
               help="SQLite history file (default: the policy's `history`).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.pass_context
-def monitor(ctx: click.Context, model: str | None, policy: str, history: str | None) -> None:
+def monitor(
+    ctx: click.Context, model: str | None, policy: str, history: str | None, quiet: bool
+) -> None:
     """Evaluate a model against a monitoring policy; exit code 1 when any alert fires.
 
     Runs the evaluations the policy needs, appends the results to the history (one SQLite
@@ -106,7 +109,7 @@ def monitor(ctx: click.Context, model: str | None, policy: str, history: str | N
     from teachwhy.cli.experiment_output import print_monitor
     from teachwhy.monitor import run_monitor
 
-    outcome = run_monitor(resolve_path(policy, "--policy"), model, history=history)
+    outcome = run_monitor(resolve_path(policy, "--policy"), model, history=history, quiet=quiet)
     print_monitor(outcome)
     if outcome.alerts:
         sys.exit(1)

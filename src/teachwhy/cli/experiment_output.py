@@ -18,10 +18,11 @@ from teachwhy.report.table import Comparison, Estimate, PairedChange
 from teachwhy.spec.policy import MonitorPolicy
 
 EVENT_PREFIX = {
+    "start": "",
     "arm": "\n== ",
     "stage": "   - ",
     "reused": "   = reused: ",
-    "arm_done": "   done: ",
+    "arm_done": "   ",
     "arm_failed": "   FAILED: ",
 }
 
@@ -52,7 +53,8 @@ def short_change(change: PairedChange | None) -> str:
 
 def short_fit(fit: Fit) -> str:
     what = "loss" if fit.method == "heldin_loss" else "p"
-    return f"{fit.dataset}: {what} {fit.start:.2f}->{fit.trained:.2f}"
+    mark = {True: " fitted", False: " NOT fitted", None: ""}[fit.fitted]
+    return f"{fit.dataset}: {what} {fit.start:.2f}->{fit.trained:.2f}{mark}"
 
 
 def short_dose(dose: Dose | None) -> str:

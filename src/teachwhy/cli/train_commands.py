@@ -29,14 +29,17 @@ def train(config: str, overrides: tuple[str, ...], quiet: bool) -> None:
     Examples:
       teachwhy train train/quickstart.yaml
       teachwhy train train/quickstart.yaml stages.sft.epochs=4 output_dir=runs/train/more
-      accelerate launch --config_file accelerate/ddp.yaml -m teachwhy train my_recipe.yaml
+      accelerate launch --config_file src/teachwhy/examples/accelerate/ddp.yaml \\
+          -m teachwhy train my_recipe.yaml precision=bf16
     """
     path = resolve_path(config, "CONFIG")
     recipe = load_model(path, TrainConfig, parse_overrides(list(overrides)))
 
     from teachwhy.train import train_recipe
 
-    results = train_recipe(recipe, config_dir=path.parent.resolve(), quiet=quiet)
+    results = train_recipe(
+        recipe, config_dir=path.parent.resolve(), config_file=str(path), quiet=quiet
+    )
     if int(os.environ.get("RANK", "0")) != 0:
         return
     for r in results:

@@ -88,7 +88,7 @@ def template_lines() -> tuple[str, ...]:
         for paragraph in re.split(r"\n\s*\n", text):
             flat = " ".join(paragraph.split())
             for sentence in re.split(r"(?<=[.:?!])\s", flat):
-                if len(sentence.split()) >= 6 and "{" not in sentence and "<" not in sentence:
+                if len(sentence.split()) >= 5 and "{" not in sentence and "<" not in sentence:
                     sentences.add(sentence.lower())
     return tuple(sorted(sentences))
 

@@ -115,3 +115,12 @@ def cloze_outcome(scores: list[ContinuationLogprob], norm: ClozeNorm) -> ChoiceO
             "probs_per_token": probs_token,
         },
     )
+
+
+def choice_requests(
+    scenario: Scenario, presentation: str, constitution_text: str | None, cue: str | None
+) -> list[ChoiceRequest]:
+    """The requests of one sample: one per rotation (letters) or one (cloze)."""
+    if presentation == "letters":
+        return letters_requests(scenario, constitution_text=constitution_text, cue=cue)
+    return [cloze_request(scenario, constitution_text=constitution_text, cue=cue)]

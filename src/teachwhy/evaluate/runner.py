@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from teachwhy import __version__
-from teachwhy.evaluate.choice_probs import ClozeNorm, ScoreFn
+from teachwhy.evaluate.choice_probs import ClozeNorm, ScoreFn, choice_requests
 from teachwhy.evaluate.progress import set_progress
 from teachwhy.evaluate.records import REDUCERS, EpochEvidence, build_record
 from teachwhy.evaluate.results import EvalResult, ScenarioRecord, save_result
@@ -131,6 +131,7 @@ def evaluate_scenarios(
         seed=seed,
         epochs=epochs,
         local_model=name,
+        helpfulness=list(split.helpfulness) if split else None,
     )
     inspect_model = model if model is not None and not isinstance(model, str) else get_model(name)
     roles: dict[str, Any] = {}
@@ -148,8 +149,18 @@ def evaluate_scenarios(
             progress(done, total)
 
     log_dir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="teachwhy-eval-"))
-    set_progress(advance)
+    set_progress(advance if mode != "choice" else None)
     try:
+        if mode == "choice":
+            # Score the whole run up front in fixed chunks: full batches, same numbers every run.
+            text = render_constitution(constitution) if constitution else None
+            groups_of_requests = []
+            for sample in task.dataset:
+                meta = sample.metadata or {}
+                cue_of = None if meta["condition"] == "none" else meta["condition"]
+                scenario = Scenario.model_validate(meta["scenario"])
+                groups_of_requests.append(choice_requests(scenario, presentation, text, cue_of))
+            local_scoring.prime(name, groups_of_requests, progress=progress)
         logs = inspect_eval(
             task,
             model=inspect_model,
@@ -158,12 +169,13 @@ def evaluate_scenarios(
             log_format="eval",
             display="none",
             fail_on_error=False,
-            max_samples=2 if mode == "choice" else None,
+            max_samples=32 if mode == "choice" else None,
             score_display=False,
             log_level="error",
         )
     finally:
         set_progress(None)
+        local_scoring.unprime(name)
         if score_fn is not None:
             local_scoring.unregister_score_fn(name)
     log = logs[0]

@@ -11,7 +11,16 @@ import math
 from typing import Any
 
 from inspect_ai.model import Model, get_model
-from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
+from inspect_ai.scorer import (
+    Metric,
+    SampleScore,
+    Score,
+    Scorer,
+    Target,
+    grouped,
+    metric,
+    scorer,
+)
 from inspect_ai.solver import TaskState
 
 from teachwhy.evaluate.judge import (
@@ -40,11 +49,11 @@ def scored_mean() -> Metric:
     return compute
 
 
+# Inspect's own summary, per report line (group, misalignment or helpfulness, cue): never pooled.
 METRICS: Any = [
     {
-        "expected_misalignment": [scored_mean()],
-        "misaligned_choice": [scored_mean()],
-        "scored": [scored_mean()],
+        key: [grouped(scored_mean(), "report_line", all=False)]
+        for key in ("expected_misalignment", "misaligned_choice", "scored")
     }
 ]
 

@@ -14,12 +14,11 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from teachwhy.evaluate.choice_probs import (
     ClozeNorm,
+    choice_requests,
     cloze_outcome,
-    cloze_request,
     letters_outcome,
-    letters_requests,
 )
-from teachwhy.evaluate.local_scoring import score_fn_for
+from teachwhy.evaluate.local_scoring import score_requests
 from teachwhy.evaluate.parsing import parse_letter
 from teachwhy.spec.scenario_render import LETTERS, render_letters, render_open, rotations
 from teachwhy.spec.scenarios import Scenario
@@ -52,14 +51,11 @@ def loglik_choice(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         scenario, cue = scenario_of(state)
         name = local_model or str(get_model())
-        score = score_fn_for(name)
+        requests = choice_requests(scenario, presentation, constitution_text, cue)
+        scores = await anyio.to_thread.run_sync(score_requests, name, requests)
         if presentation == "letters":
-            requests = letters_requests(scenario, constitution_text=constitution_text, cue=cue)
-            scores = await anyio.to_thread.run_sync(score, requests)
             outcome = letters_outcome(scenario, scores)
         else:
-            requests = [cloze_request(scenario, constitution_text=constitution_text, cue=cue)]
-            scores = await anyio.to_thread.run_sync(score, requests)
             outcome = cloze_outcome(scores[0], cloze_norm)
         show_messages(state, requests[0].context)
         shown = ", ".join(f"{p:.3f}" for p in outcome.probs)

@@ -23,7 +23,7 @@ from teachwhy.spec.loading import load_model
 from teachwhy.spec.render import render_constitution
 from teachwhy.spec.scenario_render import render_letters, render_open
 from teachwhy.spec.scenarios import ScenarioSuite, load_scenarios
-from teachwhy.spec.split import SplitSpec
+from teachwhy.spec.split import DEFAULT_HELPFULNESS_FAMILIES, SplitSpec
 
 Mode = Literal["choice", "generate", "judge"]
 Presentation = Literal["letters", "cloze"]
@@ -78,8 +78,18 @@ def load_split(
     return spec
 
 
+def report_line(group: str, helpful: bool, condition: str) -> str:
+    """The report line a sample counts towards, e.g. 'held_out/misalignment/unobserved'."""
+    line = f"{group}/{'helpfulness' if helpful else 'misalignment'}"
+    return line if condition == "none" else f"{line}/{condition}"
+
+
 def scenario_samples(
-    suite: ScenarioSuite, groups: dict[str, str], conditions: list[str], presentation: str
+    suite: ScenarioSuite,
+    groups: dict[str, str],
+    conditions: list[str],
+    presentation: str,
+    helpfulness: list[str] | None = None,
 ) -> list[Sample]:
     samples = []
     for scenario in suite.scenarios:
@@ -102,6 +112,11 @@ def scenario_samples(
                         "condition": condition,
                         "group": groups[scenario.family],
                         "fingerprint": fingerprint(scenario),
+                        "report_line": report_line(
+                            groups[scenario.family],
+                            scenario.family in (helpfulness or DEFAULT_HELPFULNESS_FAMILIES),
+                            condition,
+                        ),
                     },
                 )
             )
@@ -124,6 +139,7 @@ def build_scenario_task(
     seed: int | None = 0,
     epochs: int = 1,
     local_model: str | None = None,
+    helpfulness: list[str] | None = None,
 ) -> Task:
     """The Inspect task for a validated suite (the solver and scorer depend on the mode)."""
     if mode not in MODES:
@@ -132,7 +148,8 @@ def build_scenario_task(
         raise TeachwhyError(f"presentation '{presentation}': use one of {', '.join(PRESENTATIONS)}")
     shown = presentation if mode == "choice" else ("letters" if mode == "generate" else "open")
     dataset = MemoryDataset(
-        scenario_samples(suite, groups, conditions or ["none"], shown), name="teachwhy-scenarios"
+        scenario_samples(suite, groups, conditions or ["none"], shown, helpfulness),
+        name="teachwhy-scenarios",
     )
     if mode == "choice":
         solver = loglik_choice(presentation, cloze_norm, constitution_text, local_model)
@@ -172,7 +189,8 @@ def scenario_misalignment(
 ) -> Task:
     """Agentic-misalignment scenarios (the shipped suite unless `scenarios` names files)."""
     suite = load_scenarios(resolve_path(scenarios, "scenarios"))
-    groups = assign_groups(suite, load_split(split, families, suite))
+    split_spec = load_split(split, families, suite)
+    groups = assign_groups(suite, split_spec)
     text = render_constitution(load_model(resolve_path(constitution, "constitution"), Constitution))
     if cues not in CONDITIONS:
         raise TeachwhyError(f"cues '{cues}': use one of {', '.join(CONDITIONS)}")
@@ -189,4 +207,5 @@ def scenario_misalignment(
         temperature=temperature,
         max_tokens=max_tokens,
         epochs=epochs,
+        helpfulness=list(split_spec.helpfulness) if split_spec else None,
     )

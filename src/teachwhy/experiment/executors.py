@@ -9,10 +9,11 @@ from __future__ import annotations
 import gc
 import json
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from teachwhy.experiment.inputs import ExperimentInputs, suite_fingerprint
+from teachwhy.experiment.progress import progress_bar
 from teachwhy.experiment.stage import Executor, StageContext
 from teachwhy.spec.errors import TeachwhyError
 from teachwhy.spec.experiment import DatasetSpec
@@ -107,8 +108,8 @@ class RealExecutors:
             records = self.generated_records(spec, ctx)
         if spec.strip_reasoning:
             records = [strip_reasoning(r) for r in records]
-        if spec.curate:
-            records = self.curated(records, ctx)
+        if spec.curate is not False:
+            records = self.curated(records, spec, ctx)
         if spec.limit:
             records = records[: spec.limit]
         if not records:
@@ -136,34 +137,38 @@ class RealExecutors:
         return records, targets
 
     def generated_records(self, spec: DatasetSpec, ctx: StageContext) -> list[dict[str, Any]]:
-        from teachwhy.generate import generate_dataset, read_jsonl
+        from teachwhy.generate import ModelTeacher, generate_dataset, read_jsonl
+        from teachwhy.models import UsageLedger
 
         assert spec.generator is not None and spec.count is not None
+        ledger = UsageLedger()
         info = generate_dataset(
             spec.generator,
             self.inputs.constitution,
             count=spec.count,
             out_path=ctx.out_dir / "generated.jsonl",
-            teacher=self.inputs.spec.teacher,
+            teacher=ModelTeacher(self.inputs.spec.teacher, ledger=ledger),
             seed=spec.seed,
             tokenizer=self.inputs.spec.student,
         )
+        ledger.write(ctx.out_dir)  # usage.json: the teacher's calls, tokens and cost
         return read_jsonl(info.path, strict=True)
 
-    def curated(self, records: list[dict[str, Any]], ctx: StageContext) -> list[dict[str, Any]]:
-        try:
-            from teachwhy.curate import curate_records  # type: ignore[attr-defined]
-        except ImportError:
-            raise TeachwhyError(
-                f"dataset {ctx.config['name']}: curation is not available in this version; "
-                "remove `curate: true`"
-            ) from None
-        kept: list[dict[str, Any]] = curate_records(
-            records,
-            constitution=self.inputs.constitution,
-            judge=self.inputs.spec.judge,
-            out_dir=ctx.out_dir / "curation",
+    def curated(
+        self, records: list[dict[str, Any]], spec: DatasetSpec, ctx: StageContext
+    ) -> list[dict[str, Any]]:
+        from teachwhy.curate import curate
+        from teachwhy.generate import read_jsonl, write_jsonl
+        from teachwhy.spec.curation import CurationSettings
+
+        settings = spec.curate if isinstance(spec.curate, CurationSettings) else CurationSettings()
+        judge = settings.judge or self.inputs.spec.judge
+        raw = write_jsonl(ctx.out_dir / "uncurated.jsonl", records)
+        report = curate(
+            raw, self.inputs.constitution, ctx.out_dir / "curation", settings=settings,
+            judge=judge, tokenizer=self.inputs.spec.student, count_tokens=False,
         )
+        kept = [r for g in report.groups.values() for r in read_jsonl(g.files["accepted"])]
         return kept
 
     # ---- training ------------------------------------------------------------------------
@@ -244,17 +249,21 @@ class RealExecutors:
 
         records = read_jsonl(ctx.inputs["data"].path("path"), strict=True)
         rng = random.Random(int(ctx.config["seed"]))
-        sample = rng.sample(records, min(int(ctx.config["items"]), len(records)))
+        picked = sorted(rng.sample(range(len(records)), min(int(ctx.config["items"]),
+                                                           len(records))))
         scorer = self.pool.get(self.model_name(ctx))
-        losses = []
-        with progress_bar(ctx.stage.label, len(sample), self.quiet) as advance:
-            for index, record in enumerate(sample):
-                losses.append(record_loss(scorer, record))
-                advance(index + 1, len(sample))
-        losses = [x for x in losses if x is not None]
+        ids, losses = [], []
+        with progress_bar(ctx.stage.label, len(picked), self.quiet) as advance:
+            for done, index in enumerate(picked, 1):
+                loss = record_loss(scorer, records[index])
+                if loss is not None:
+                    ids.append(str(index))
+                    losses.append(loss)
+                advance(done, len(picked))
         if not losses:
             raise TeachwhyError("no record of the dataset could be scored for its loss")
-        return {"mean_loss": sum(losses) / len(losses), "n": len(losses), "item_losses": losses}
+        return {"mean_loss": sum(losses) / len(losses), "n": len(losses), "item_losses": losses,
+                "item_ids": ids}
 
 
 def record_loss(scorer: LoglikelihoodScorer, record: Mapping[str, Any]) -> float | None:
@@ -274,33 +283,6 @@ def record_loss(scorer: LoglikelihoodScorer, record: Mapping[str, Any]) -> float
     else:
         return None
     return -score.logprob / max(1, score.n_tokens)
-
-
-class progress_bar:  # noqa: N801 - used as a context manager, like tqdm
-    """A tqdm bar driven by a (done, total) callback; silent when quiet."""
-
-    def __init__(self, label: str, total: int, quiet: bool) -> None:
-        self.label, self.total, self.quiet = label, total, quiet
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None]:
-        if not self.quiet:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=self.total, desc=f"     {self.label}", unit="item",
-                            dynamic_ncols=True, leave=False)
-
-        def advance(done: int, total: int) -> None:
-            if self.bar is not None:
-                if total != self.bar.total:
-                    self.bar.total = total
-                self.bar.update(done - self.bar.n)
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def real_executors(inputs: ExperimentInputs, quiet: bool) -> Mapping[str, Executor]:

@@ -16,67 +16,77 @@ from teachwhy.report.manifest import Fit
 from teachwhy.spec.errors import TeachwhyError
 
 
-def target_probabilities(
-    result: EvalResult, targets: dict[str, int]
-) -> tuple[list[float], list[str]]:
-    """Per training item: probability on its trained option, and the item's family."""
-    values, families = [], []
+def target_probabilities(result: EvalResult, targets: dict[str, int]) -> dict[str, float]:
+    """Per training item: the probability the model puts on the option it was trained on."""
+    out = {}
     for record in result.records:
         if record.condition != result.conditions[0] or record.probs is None:
             continue
         target = targets.get(record.scenario_id)
-        if target is None:
-            continue
-        values.append(float(record.probs[target]))
-        families.append(record.family)
-    return values, families
+        if target is not None:
+            out[record.scenario_id] = float(record.probs[target])
+    return out
+
+
+def paired(start: dict[str, float], trained: dict[str, float], clusters: dict[str, str]) -> tuple[
+    list[float], list[float], tuple[float, float]
+]:
+    """Values of the items both sides scored, and the interval of their mean difference."""
+    ids = [i for i in start if i in trained]
+    if not ids:
+        raise TeachwhyError("no training item was scored by both the start and trained model")
+    a = [start[i] for i in ids]
+    b = [trained[i] for i in ids]
+    ci = clustered_bootstrap([y - x for x, y in zip(a, b, strict=True)], [clusters[i] for i in ids])
+    return a, b, (ci.low, ci.high)
 
 
 def answers_fit(fit: FitPlan, data: StageOutput, start: StageOutput, trained: StageOutput) -> Fit:
     targets = {str(k): int(v) for k, v in dict(data.output.get("targets", {})).items()}
     if not targets:
         raise TeachwhyError(f"dataset {fit.dataset}: its stage recorded no trained answers")
-    start_values, start_families = target_probabilities(load_result(start.path("results")), targets)
-    values, families = target_probabilities(load_result(trained.path("results")), targets)
-    if not values or not start_values:
-        raise TeachwhyError(f"dataset {fit.dataset}: no training item was scored")
+    start_result = load_result(start.path("results"))
+    families = {r.scenario_id: r.family for r in start_result.records}
+    a, b, ci = paired(
+        target_probabilities(start_result, targets),
+        target_probabilities(load_result(trained.path("results")), targets),
+        families,
+    )
     return Fit(
         dataset=fit.dataset,
         method="trained_answers",
         description=(
             "mean probability on the answer each training item was trained to give, scored "
-            "like the evaluation"
+            "like the evaluation (letters, every option order averaged); interval resamples "
+            "families"
         ),
-        n=len(values),
-        start=mean(start_values),
-        trained=mean(values),
+        n=len(b),
+        start=mean(a),
+        trained=mean(b),
         better="higher",
-        start_ci=tuple(clustered_bootstrap(start_values, start_families)),  # type: ignore[arg-type]
-        trained_ci=tuple(clustered_bootstrap(values, families)),  # type: ignore[arg-type]
+        change_ci=ci,
     )
 
 
 def loss_fit(fit: FitPlan, start: StageOutput, trained: StageOutput) -> Fit:
-    def summary(output: StageOutput) -> tuple[float, tuple[float, float] | None]:
-        losses = [float(x) for x in output.output["item_losses"]]
-        ci = clustered_bootstrap(losses, [str(i) for i in range(len(losses))]) if losses else None
-        return float(output.output["mean_loss"]), (tuple(ci) if ci else None)  # type: ignore[return-value]
+    def losses(output: StageOutput) -> dict[str, float]:
+        values = output.output["item_losses"]
+        ids = output.output.get("item_ids") or [str(i) for i in range(len(values))]
+        return {str(i): float(x) for i, x in zip(ids, values, strict=True)}
 
-    start_loss, start_ci = summary(start)
-    trained_loss, trained_ci = summary(trained)
+    a, b, ci = paired(losses(start), losses(trained), {i: i for i in losses(start)})
     return Fit(
         dataset=fit.dataset,
         method="heldin_loss",
         description=(
-            f"mean per-token loss (nats) on {trained.output['n']} of its own training records, "
-            "trained tokens only"
+            f"mean per-token loss (nats) on {len(b)} of its own training records, on the "
+            "tokens training learns (assistant replies; document text)"
         ),
-        n=int(trained.output["n"]),
-        start=start_loss,
-        trained=trained_loss,
+        n=len(b),
+        start=mean(a),
+        trained=mean(b),
         better="lower",
-        start_ci=start_ci,
-        trained_ci=trained_ci,
+        change_ci=ci,
     )
 
 

@@ -92,7 +92,8 @@ class Planner:
     def plan(self) -> ExperimentPlan:
         arms: list[ArmPlan] = []
         for arm in self.spec.arms:
-            for dose in arm.doses or [None]:
+            doses: list[int | None] = list(arm.doses) or [None]
+            for dose in doses:
                 arms.append(self.plan_arm(arm, dose))
         return ExperimentPlan(self.inputs, arms)
 
@@ -115,7 +116,7 @@ class Planner:
         elif spec.source == "generate":
             config["teacher"] = self.spec.teacher or ""
             config["constitution"] = constitution_fingerprint(self.inputs.constitution)
-        if spec.curate:
+        if spec.curate is not False:
             config["judge"] = self.spec.judge or ""
             config["constitution"] = constitution_fingerprint(self.inputs.constitution)
         return StageSpec("dataset", f"dataset {name}", config)

@@ -42,7 +42,7 @@ class Event:
     """Something the command line may show: an arm or stage starting, reused, done or failed."""
 
     what: str
-    """arm, stage, reused, arm_done, arm_failed."""
+    """start, arm, stage, reused, arm_done, arm_failed."""
     arm: str
     message: str
 
@@ -88,6 +88,14 @@ def run_experiment(
         + yaml.safe_dump(spec.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
     )
     store = StageStore(out, executors(inputs, quiet))
+    stages = plan.stages()
+    done = sum(store.is_done(s) for s in stages)
+    on_event(Event(
+        "start", "",
+        f"run folder {out}: {len(plan.arms)} arms, {len(stages)} stages"
+        + (f", {done} already done (resuming)" if done else "")
+        + f"; evaluated on {len(inputs.eval_suite.scenarios)} scenarios",
+    ))
     manifest = initial_manifest(plan, out, started=previous_start(out))
     save_manifest(manifest, out)
     arms = list(manifest.arms)
@@ -106,6 +114,7 @@ def run_experiment(
 def run_arm(arm: ArmPlan, store: StageStore, on_event: Callable[[Event], None]) -> ArmRecord:
     started = time.monotonic()
     refs: dict[str, StageRef] = {}
+    earlier_arms = set(store.finished)  # stages this run already computed for other arms
 
     def ensure(stage: StageSpec) -> StageOutput:
         def starting(s: StageSpec) -> None:
@@ -115,13 +124,15 @@ def run_arm(arm: ArmPlan, store: StageStore, on_event: Callable[[Event], None]) 
         for dep in stage.walk():
             done = store.finished[dep.key]
             if dep.key not in refs:
+                shared = dep.key in earlier_arms
                 refs[dep.key] = StageRef(
                     key=dep.key, kind=dep.kind, label=dep.label,
-                    dir=str(done.dir.relative_to(store.root)), reused=done.reused,
+                    dir=str(done.dir.relative_to(store.root)), reused=done.reused or shared,
                     seconds=round(done.seconds, 2),
                 )
-                if done.reused:
-                    on_event(Event("reused", arm.name, dep.label))
+                if done.reused or shared:
+                    source = "an earlier arm" if shared and not done.reused else "an earlier run"
+                    on_event(Event("reused", arm.name, f"{dep.label} (from {source})"))
         return output
 
     try:
@@ -142,14 +153,17 @@ def run_arm(arm: ArmPlan, store: StageStore, on_event: Callable[[Event], None]) 
         results=str(evaluated.path("results").relative_to(store.root)),
         dose=dose, fits=fits, seconds=sum(r.seconds for r in refs.values() if not r.reused),
     )
-    on_event(Event("arm_done", arm.name, f"{arm.name} done"))
+    computed = record.seconds
+    on_event(Event("arm_done", arm.name,
+                   f"{arm.name} finished: {computed / 60:.1f} min computed" if computed >= 1
+                   else f"{arm.name} finished: nothing left to compute"))
     return record
 
 
 def arm_record(arm: ArmPlan, status: str, stages: list[StageRef], **fields: Any) -> ArmRecord:
     return ArmRecord(
         name=arm.name, kind=arm.kind, description=arm.description, group=arm.group,
-        status=status, stages=stages, **fields,  # type: ignore[arg-type]
+        status=status, stages=stages, **fields,
     )
 
 
@@ -182,7 +196,7 @@ def initial_manifest(plan: ExperimentPlan, run_dir: Path, started: str | None) -
         updated=now_iso(),
         student=spec.student or EMBEDDED,
         teacher=spec.teacher or EMBEDDED,
-        judge=spec.judge or EMBEDDED,
+        judge=spec.judge or "none (curation, if any, runs rule checks only)",
         scoring={
             "mode": "choice (log-likelihood)",
             "presentation": spec.evaluation.presentation,

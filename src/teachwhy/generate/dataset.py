@@ -174,7 +174,7 @@ async def agenerate_dataset(
         teacher=teacher.name,
         prompt_version=generator.prompt_version,
         seed=seed,
-        usage=ledger.summary()["total"],
+        usage=(getattr(teacher, "ledger", None) or ledger).summary()["total"],
     )
     write_json(sidecar(out, "info", ".json"), info.to_json())
     return info

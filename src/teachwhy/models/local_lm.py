@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from teachwhy.models.embedded import converted_gguf_dir, embedded_model_dir
+from teachwhy.models.embedded import (
+    EMBEDDED_MODELS,
+    converted_gguf_dir,
+    embedded_gguf_available,
+    embedded_gguf_path,
+    embedded_model_dir,
+)
 from teachwhy.models.names import ModelRef, parse_model
 from teachwhy.spec.errors import TeachwhyError
 
@@ -49,6 +55,9 @@ def local_weights_dir(ref: ModelRef) -> Path:
         return embedded_model_dir(ref.name)
     if ref.kind == "gguf":
         assert ref.path is not None
+        for name in EMBEDDED_MODELS:  # the shipped file by its path: the same converted folder
+            if embedded_gguf_available(name) and embedded_gguf_path(name).resolve() == ref.path:
+                return embedded_model_dir(name)
         return converted_gguf_dir(ref.path)
     if ref.kind in ("hf_folder", "adapter"):
         assert ref.path is not None

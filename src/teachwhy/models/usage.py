@@ -163,11 +163,17 @@ class UsageLedger:
                     {"role": r, "stage": s, "model": m, **_rounded(asdict(t))}
                     for (r, s, m), t in sorted(self._by.items())
                 ],
-                "prices_per_million_tokens": {
-                    m: asdict(p) for m, p in sorted(self.prices.items())
-                    if any(price_for(k[2], {m: p}) for k in self._by)
-                },
+                "prices_per_million_tokens": self._prices_used(),
             }
+
+    def _prices_used(self) -> dict[str, dict[str, float]]:
+        """The price each model used here was charged at (local and unpriced ones left out)."""
+        used = {}
+        for model in sorted({key[2] for key in self._by}):
+            price = None if _is_free(model) else price_for(model, self.prices)
+            if price is not None:
+                used[model] = asdict(price)
+        return used
 
     def write(self, run_dir: str | Path) -> Path:
         """Write `usage.json` into a run folder (never any key: only names and counts)."""

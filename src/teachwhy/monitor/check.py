@@ -45,13 +45,11 @@ def check_metrics(
             alerts.append(Alert("unmeasured", name, None, None, f"{name} could not be measured"))
             continue
         if bound.max is not None and value > bound.max:
-            alerts.append(
-                Alert("threshold", name, value, bound.max, f"{name} = {value:.4g} > max {bound.max:g}")
-            )
+            message = f"{name} = {value:.4g} > max {bound.max:g}"
+            alerts.append(Alert("threshold", name, value, bound.max, message))
         if bound.min is not None and value < bound.min:
-            alerts.append(
-                Alert("threshold", name, value, bound.min, f"{name} = {value:.4g} < min {bound.min:g}")
-            )
+            message = f"{name} = {value:.4g} < min {bound.min:g}"
+            alerts.append(Alert("threshold", name, value, bound.min, message))
         before = previous.get(name) if previous else None
         if bound.max_change is not None and before is not None:
             worse_by = (value - before) if HIGHER_IS_WORSE[name] else (before - value)

@@ -161,7 +161,13 @@ class History:
                         (row[0],),
                     )
                 ]
-                out.append(HistoryRun(*row, metrics=metrics, alerts=alerts))
+                out.append(
+                    HistoryRun(
+                        id=row[0], started=row[1], model=row[2], policy=row[3],
+                        teachwhy_version=row[4], results=row[5], n_scenarios=row[6],
+                        n_alerts=row[7], metrics=metrics, alerts=alerts,
+                    )
+                )
             return out
 
     def previous(self, model: str) -> HistoryRun | None:

@@ -12,13 +12,13 @@ from teachwhy.monitor.check import Alert, check_metrics
 from teachwhy.monitor.history import History, HistoryRun
 from teachwhy.monitor.metrics import Measurement, compute_metrics, scenario_fingerprints
 from teachwhy.spec.constitution import Constitution
+from teachwhy.spec.errors import Problem, SpecError
 from teachwhy.spec.examples import resolve_path
 from teachwhy.spec.loading import load_model
 from teachwhy.spec.policy import MonitorPolicy
 from teachwhy.spec.prompts import AdherencePromptSet
 from teachwhy.spec.scenarios import ScenarioSuite, load_scenarios
 from teachwhy.spec.split import DEFAULT_HELPFULNESS_FAMILIES, SplitSpec
-from teachwhy.spec.errors import Problem, SpecError
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,13 @@ def limit_per_family(suite: ScenarioSuite, limit: int) -> ScenarioSuite:
     return ScenarioSuite(scenarios=keep)
 
 
-def real_measure(inputs: PolicyInputs, model: str | None, out_dir: Path) -> Measurement:
+def real_measure(
+    inputs: PolicyInputs, model: str | None, out_dir: Path, quiet: bool = False
+) -> Measurement:
     """Run the evaluations the policy needs: scenarios always, adherence only if a rule uses it."""
     from teachwhy.monitor.measure import measure_model
 
-    return measure_model(inputs, model, out_dir)
+    return measure_model(inputs, model, out_dir, quiet)
 
 
 def run_monitor(
@@ -113,6 +115,7 @@ def run_monitor(
     *,
     history: str | Path | None = None,
     measure: Measure | None = None,
+    quiet: bool = False,
 ) -> MonitorOutcome:
     """One monitoring run: measure, append to the history, compare, and return the alerts."""
     inputs = load_policy_inputs(policy_file)
@@ -120,7 +123,10 @@ def run_monitor(
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     results_dir = store.path.with_name(store.path.stem + "-runs") / stamp
     seen = store.seen_fingerprints()
-    measurement = (measure or real_measure)(inputs, model, results_dir)
+    if measure is None:
+        measurement = real_measure(inputs, model, results_dir, quiet)
+    else:
+        measurement = measure(inputs, model, results_dir)
     name = measurement.scenarios.model if measurement.scenarios else (model or "default")
     metrics = compute_metrics(measurement, inputs.helpfulness, seen)
     previous = store.previous(name)

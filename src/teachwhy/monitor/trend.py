@@ -35,7 +35,8 @@ def plot_trend(
         ys = [float(p[1] or 0.0) for p in points]
         ax.plot(xs, ys, marker="o", color="#4c72b0")
         alerted = [(run.id, run.metrics[name]) for run in runs
-                   if any(a.metric == name for a in run.alerts) and run.metrics.get(name) is not None]
+                   if any(a.metric == name for a in run.alerts)
+                   and run.metrics.get(name) is not None]
         if alerted:
             ax.scatter([a[0] for a in alerted], [a[1] for a in alerted], color="#c44e52",
                        zorder=3, label="alert")

@@ -67,9 +67,11 @@ def misalignment_text(figures: GroupFigures | None) -> list[str]:
 def fit_text(fit: Fit) -> str:
     unit = " nats/token" if fit.method == "heldin_loss" else ""
     what = "loss" if fit.method == "heldin_loss" else "p(trained answer)"
+    verdict = {True: "fitted", False: "not measurably fitted", None: ""}[fit.fitted]
+    change = f"{number(fit.trained - fit.start, 3, True)} {interval(fit.change_ci, 3, True)}"
     return (
-        f"{fit.dataset}: {what} {number(fit.start)} \u2192 {number(fit.trained)}{unit} "
-        f"({'better' if fit.improved > 0 else 'not better'}, n={fit.n})"
+        f"{fit.dataset}: {what} {number(fit.start)} \u2192 {number(fit.trained)}{unit}, "
+        f"change {change.strip()}, n={fit.n}" + (f": {verdict}" if verdict else "")
     )
 
 

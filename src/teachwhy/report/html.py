@@ -112,7 +112,7 @@ def render_html(
             f"<figure>{image_tag(path, caption)}<figcaption>{escape(caption)}</figcaption></figure>"
         )
     parts.append(
-        f'<p class="note">Regenerate with <code>teachwhy report RUN_DIR</code>; the numbers are '
+        '<p class="note">Regenerate with <code>teachwhy report RUN_DIR</code>; the numbers are '
         "also in report.json beside this file.</p></body></html>"
     )
     return "\n".join(parts) + "\n"

@@ -66,13 +66,21 @@ class Fit(Frozen):
     """Value for the model the arm started from (the untrained student)."""
     trained: float
     better: Literal["higher", "lower"]
-    start_ci: tuple[float, float] | None = None
-    trained_ci: tuple[float, float] | None = None
+    change_ci: tuple[float, float] | None = None
+    """95% interval of the paired change (trained minus start, item by item)."""
 
     @property
     def improved(self) -> float:
         """Improvement in the good direction (positive: the arm learned its data)."""
         return self.trained - self.start if self.better == "higher" else self.start - self.trained
+
+    @property
+    def fitted(self) -> bool | None:
+        """Whether the interval of the change excludes 0 in the good direction."""
+        if self.change_ci is None:
+            return None
+        low, high = self.change_ci
+        return low > 0 if self.better == "higher" else high < 0
 
 
 class ArmRecord(Frozen):

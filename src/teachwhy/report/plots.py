@@ -86,7 +86,9 @@ def plot_groups(comparison: Comparison, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(rows) + 2), 4.2))
     width = 0.8 / max(1, len(groups))
     for g_index, group in enumerate(groups):
-        xs, ys, errs = [], [], [[], []]
+        xs: list[float] = []
+        ys: list[float] = []
+        errs: list[list[float]] = [[], []]
         for r_index, row in enumerate(rows):
             figures = row.misalignment.get(group)
             if figures is None or figures.expected.value is None:

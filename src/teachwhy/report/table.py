@@ -96,7 +96,7 @@ class Comparison(Frozen):
 
 
 def estimate(value: float | None, ci: tuple[float, float] | None, n: int) -> Estimate:
-    return Estimate(value=value, ci=tuple(ci) if ci else None, n=n)  # type: ignore[arg-type]
+    return Estimate(value=value, ci=(ci[0], ci[1]) if ci else None, n=n)
 
 
 def group_figures(summary: Summary) -> GroupFigures:

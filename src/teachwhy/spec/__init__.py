@@ -8,6 +8,7 @@ from teachwhy.spec.errors import Problem, SpecError, TeachwhyError
 from teachwhy.spec.loading import load_model, load_yaml
 from teachwhy.spec.render import render_constitution
 from teachwhy.spec.scenarios import Option, Scenario, ScenarioSuite, load_scenarios
+from teachwhy.spec.split import SplitSpec
 
 __all__ = [
     "Constitution",
@@ -19,6 +20,7 @@ __all__ = [
     "Scenario",
     "ScenarioSuite",
     "SpecError",
+    "SplitSpec",
     "TeachwhyError",
     "load_model",
     "load_scenarios",

@@ -6,11 +6,13 @@ built-in arm kinds reproduce the research comparison; `custom` arms list their o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
 from teachwhy.spec.base import SLUG_PATTERN, FieldProblem, UserModel
+from teachwhy.spec.curation import CurationSettings
 from teachwhy.spec.split import SplitSpec
 from teachwhy.spec.train_config import StageKind, TrainStageConfig
 
@@ -75,8 +77,9 @@ class DatasetSpec(UserModel):
     """generate only: how many records to write."""
     strip_reasoning: bool = False
     """Remove the <think> deliberation from assistant turns (the reasoning-free variant)."""
-    curate: bool = False
-    """Run the curation pipeline (judge, filter, deduplicate) over the records."""
+    curate: bool | CurationSettings = False
+    """Curate the records: true for rule checks and near-duplicate removal, or curation
+    settings (as under a curation file's `curation:`), e.g. {judge: MODEL, min_judge_score: 7}."""
     limit: int | None = Field(default=None, gt=0)
     """Keep at most this many records (the first ones, after curation)."""
     seed: int = 0
@@ -155,9 +158,9 @@ class StageSettings(TrainStageConfig):
 class ArmStage(StageSettings):
     """One training stage of a custom arm: its kind, its datasets and any training settings."""
 
-    kind: StageKind  # type: ignore[assignment]
+    kind: StageKind
     """midtrain (documents), sft (chat, assistant turns only) or dpo (preference pairs)."""
-    datasets: list[Slug | DataUse] = Field(min_length=1)  # type: ignore[assignment]
+    datasets: list[Slug | DataUse] = Field(min_length=1)
     """Dataset names (or {dataset, weight, limit}) this stage trains on."""
 
     def uses(self) -> list[DataUse]:
@@ -211,7 +214,7 @@ class Arm(UserModel):
             ]
         return problems
 
-    def stage_plan(self, defaults: dict[str, StageSettings]) -> list[ArmStage]:
+    def stage_plan(self, defaults: Mapping[StageKind, StageSettings]) -> list[ArmStage]:
         """The arm's training stages with the settings resolved (defaults < arm overrides)."""
         if self.kind == "custom":
             return [
@@ -240,7 +243,7 @@ class EvaluationSettings(UserModel):
     """How every arm is evaluated on the scenario suite (the same for all arms, so they pair)."""
 
     presentation: Literal["letters", "cloze"] = "letters"
-    """letters: options lettered, every rotation averaged (default); cloze: per-token option score."""
+    """letters: lettered options, every rotation averaged (default); cloze: per-token score."""
     limit_per_family: int | None = Field(default=None, gt=0)
     """Evaluate at most this many scenarios of each family (all when empty)."""
     fit_items: int = Field(default=32, gt=0)
@@ -269,7 +272,8 @@ class ExperimentSpec(UserModel):
     teacher: str | None = None
     """Model that writes generated datasets; empty for the embedded default."""
     judge: str | None = None
-    """Model that judges curated data; empty for the embedded default."""
+    """Judge for datasets with `curate:` (unless their settings name one); empty: curation
+    runs its rule checks and deduplication only."""
     evaluation: EvaluationSettings = EvaluationSettings()
     """Scoring settings shared by every arm."""
     datasets: dict[Slug, DatasetSpec] = {}

@@ -29,7 +29,7 @@ class LoraSettings(UserModel):
 
     r: int = Field(default=16, gt=0)
     """LoRA rank."""
-    alpha: float = Field(default=32, gt=0)
+    alpha: int = Field(default=32, gt=0)
     """LoRA alpha; the update is scaled by alpha / r."""
     dropout: float = Field(default=0.05, ge=0, lt=1)
     """Dropout on the adapter's input during training."""
@@ -95,7 +95,9 @@ class TrainStageConfig(UserModel):
             )
         if self.kind != "dpo" and "beta" in self.model_fields_set:
             problems.append(
-                FieldProblem("beta", f"beta applies only to dpo stages, not {self.kind}", "remove it")
+                FieldProblem(
+                    "beta", f"beta applies only to dpo stages, not {self.kind}", "remove it"
+                )
             )
         if self.continue_as == "adapter" and self.method == "full":
             problems.append(
@@ -121,7 +123,7 @@ class TrainConfig(UserModel):
     """A training recipe: a student model and the stages that train it, in order."""
 
     model: str | None = None
-    """Student model: empty for the embedded SmolLM2-135M-Instruct, or a local model/adapter folder."""
+    """Student model: empty for the embedded SmolLM2-135M-Instruct, or a model/adapter folder."""
     output_dir: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     """Run folder: one sub-folder per stage, with checkpoints, metrics and the trained model."""
     stages: dict[Slug, TrainStageConfig] = Field(min_length=1)
@@ -130,9 +132,9 @@ class TrainConfig(UserModel):
     """Random seed for adapter initialisation, data mixing and shuffling."""
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     """Training precision: fp32 on CPU; bf16 mixed precision on recent GPUs."""
-    attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] | None = (
-        None
-    )
+    attn_implementation: (
+        Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] | None
+    ) = None
     """Attention kernel; empty keeps the model's default (sdpa). Packing works with all of them."""
     report_to: list[Literal["tensorboard", "wandb"]] = []
     """Extra metric sinks besides the run's metrics.jsonl (needs pip install teachwhy[tracking])."""
@@ -147,5 +149,8 @@ class TrainConfig(UserModel):
         return problems
 
     def summary(self) -> str:
-        chain = " -> ".join(f"{name} ({s.kind}, {s.method})" for name, s in self.stages.items())
-        return f"training recipe on {self.model or 'the embedded model'}: {chain}"
+        chain = " -> ".join(
+            f"{name} ({s.method})" if name == s.kind else f"{name} ({s.kind}, {s.method})"
+            for name, s in self.stages.items()
+        )
+        return f"{self.model or 'the embedded model'}: {chain}"

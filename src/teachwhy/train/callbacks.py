@@ -41,8 +41,12 @@ class MetricsLog(TrainerCallback):
         self._mark = (self._start, self.token_offset)
 
     def on_log(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
-        logs: dict[str, Any] | None = None, **kw: Any,
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, Any] | None = None,
+        **kw: Any,
     ) -> None:
         if logs and "num_tokens" in logs:
             # TRL counts from zero in every session; keep the trainer's history cumulative
@@ -90,7 +94,10 @@ class ProgressBar(TrainerCallback):
             from tqdm.auto import tqdm
 
             self.bar = tqdm(
-                total=state.max_steps, initial=state.global_step, desc=self.label, unit="step",
+                total=state.max_steps,
+                initial=state.global_step,
+                desc=self.label,
+                unit="step",
                 dynamic_ncols=True,
             )
 
@@ -134,20 +141,28 @@ class NonFiniteGuard(TrainerCallback):
         control.should_training_stop = True
 
     def on_log(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
-        logs: dict[str, Any] | None = None, **kw: Any,
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, Any] | None = None,
+        **kw: Any,
     ) -> None:
         for key in ("loss", "grad_norm"):
             value = (logs or {}).get(key)
             if isinstance(value, float) and not math.isfinite(value):
-                self.trip(control, state.global_step, f"{key} {value}")
+                self.trip(control, state.global_step, f"the {key} became {value}")
 
     def on_step_end(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
-        model: Any = None, **kw: Any,
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        model: Any = None,
+        **kw: Any,
     ) -> None:
         if control.should_save and model is not None and not trainable_finite(model):
-            self.trip(control, state.global_step, "non-finite weights")
+            self.trip(control, state.global_step, "the trained weights became NaN/inf")
 
 
 def trainable_finite(model: Any) -> bool:

@@ -28,7 +28,9 @@ class TemplateNotPrefixStable(TeachwhyError):
     """The chat template renders earlier turns differently once later turns are added."""
 
 
-def render(tokenizer: Any, messages: list[dict[str, Any]], tools: Any, generation_prompt: bool) -> str:
+def render(
+    tokenizer: Any, messages: list[dict[str, Any]], tools: Any, generation_prompt: bool
+) -> str:
     text = tokenizer.apply_chat_template(
         messages, tools=tools, tokenize=False, add_generation_prompt=generation_prompt
     )

@@ -21,9 +21,9 @@ def trainable_sha256(model: Any) -> str:
 def write_rank_hash(model: Any, folder: Path, steps: int) -> Path:
     """ranks/rank-K.json for this process. Under DDP every rank holds the same weights, so
     the hashes must be equal; sharded strategies (FSDP, ZeRO-3) hold shards and differ."""
-    from accelerate import PartialState
+    from teachwhy.train.processes import process_state
 
-    state = PartialState()
+    state = process_state()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"rank-{state.process_index}.json"
     record = {

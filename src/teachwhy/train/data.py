@@ -62,14 +62,25 @@ def record_format(record: Any) -> RecordFormat | None:
 
 
 def read_source(
-    source: DatasetSource, field: str, kind: StageKind, index: int, config_dir: Path | None = None
+    source: DatasetSource,
+    field: str,
+    kind: StageKind,
+    index: int,
+    config_dir: Path | None = None,
+    config_file: str = "training config",
 ) -> list[Record]:
     """All records of one JSONL source, or a SpecError naming the field, file and line."""
     path = resolve_data_path(source.path, config_dir)
     if path is None:
         raise SpecError(
-            [Problem("training config", f"{field}.path", f"no such file: {source.path}",
-                     "give a JSONL path relative to the working folder or the config file")]
+            [
+                Problem(
+                    config_file,
+                    f"{field}.path",
+                    f"no such file: {source.path}",
+                    "give a JSONL path relative to the working folder or the config file",
+                )
+            ]
         )
     accepted = ACCEPTED_FORMATS[kind]
     records: list[Record] = []
@@ -82,16 +93,30 @@ def read_source(
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as e:
-                problems.append(Problem(str(path), where, f"not JSON ({e.msg})", "one JSON object a line"))
+                problems.append(
+                    Problem(str(path), where, f"not JSON ({e.msg})", "one JSON object a line")
+                )
                 continue
             fmt = record_format(data)
             if fmt is None or fmt not in accepted:
                 wanted = " or ".join(FORMAT_KEYS[a] for a in accepted)
-                problems.append(Problem(str(path), where, f"a {kind} stage needs records with {wanted}",
-                                        f"fix the record or use this file in another stage ({field})"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        where,
+                        f"a {kind} stage needs records with {wanted}",
+                        f"fix the record or use this file in another stage ({field})",
+                    )
+                )
             elif records and fmt != records[0].format:
-                problems.append(Problem(str(path), where, f"record is {fmt}, earlier ones are "
-                                        f"{records[0].format}", "keep one format per file"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        where,
+                        f"record is {fmt}, earlier ones are {records[0].format}",
+                        "keep one format per file",
+                    )
+                )
             else:
                 problems += content_problems(data, fmt, str(path), where)
                 records.append(Record(data, fmt, index))
@@ -106,31 +131,59 @@ def read_source(
     return records
 
 
-def content_problems(data: dict[str, Any], fmt: RecordFormat, file: str, where: str) -> list[Problem]:
+def content_problems(
+    data: dict[str, Any], fmt: RecordFormat, file: str, where: str
+) -> list[Problem]:
     """Field-level checks TRL would otherwise fail on deep inside tokenisation."""
     problems = []
     if fmt == "messages":
         for i, message in enumerate(data["messages"]):
             if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-                problems.append(Problem(file, f"{where}: messages[{i}]", "a message needs a role",
-                                        "write {\"role\": ..., \"content\": ...}"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{where}: messages[{i}]",
+                        "a message needs a role",
+                        'write {"role": ..., "content": ...}',
+                    )
+                )
             elif not isinstance(message.get("content", ""), str | None):
-                problems.append(Problem(file, f"{where}: messages[{i}].content",
-                                        "content must be text", "multimodal parts are not supported"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{where}: messages[{i}].content",
+                        "content must be text",
+                        "multimodal parts are not supported",
+                    )
+                )
         if not any(isinstance(m, dict) and m.get("role") == "assistant" for m in data["messages"]):
-            problems.append(Problem(file, f"{where}: messages", "no assistant turn to train on",
-                                    "add the assistant's reply"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}: messages",
+                    "no assistant turn to train on",
+                    "add the assistant's reply",
+                )
+            )
     if fmt == "preference":
         prompt, chosen, rejected = data.get("prompt"), data["chosen"], data["rejected"]
         if isinstance(prompt, str) and not (isinstance(chosen, str) and isinstance(rejected, str)):
-            problems.append(Problem(file, where, "a text prompt needs text chosen and rejected",
-                                    "use strings for all three, or message lists"))
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "a text prompt needs text chosen and rejected",
+                    "use strings for all three, or message lists",
+                )
+            )
     return problems
 
 
 def normalise_preference(data: dict[str, Any]) -> dict[str, Any]:
     """TRL's preference conventions: a message-list prompt needs message-list answers."""
-    out = {k: data[k] for k in ("prompt", "chosen", "rejected", "tools") if k in data}
+    out: dict[str, Any] = {
+        k: data[k] for k in ("prompt", "chosen", "rejected", "tools") if k in data
+    }
     if isinstance(out.get("prompt"), list):
         for key in ("chosen", "rejected"):
             if isinstance(out[key], str):

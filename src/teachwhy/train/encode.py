@@ -59,7 +59,10 @@ def prompt_completion_tokens(tokenizer: Any, data: dict[str, Any]) -> tuple[list
     ids: list[int] = tokenizer(prompt + completion)["input_ids"]
     if tokenizer.eos_token_id is not None and ids[-1:] != [tokenizer.eos_token_id]:
         ids.append(tokenizer.eos_token_id)
-    shared = next((i for i, (a, b) in enumerate(zip(prompt_ids, ids)) if a != b), len(prompt_ids))
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(prompt_ids, ids, strict=False)) if a != b),
+        len(prompt_ids),
+    )
     return ids, [0] * shared + [1] * (len(ids) - shared)
 
 
@@ -92,7 +95,12 @@ def encode_records(
         if not any(mask[1:]):  # the first token is never predicted
             stats.dropped += 1
             continue
-        out.rows.append({"input_ids": ids, "labels": [t if m else IGNORE for t, m in zip(ids, mask)]})
+        out.rows.append(
+            {
+                "input_ids": ids,
+                "labels": [t if m else IGNORE for t, m in zip(ids, mask, strict=True)],
+            }
+        )
         stats.rows += 1
         stats.tokens += len(ids)
         stats.loss_tokens += sum(mask[1:])

@@ -9,7 +9,8 @@ import yaml
 
 from teachwhy.models.embedded import DEFAULT_MODEL
 from teachwhy.spec.train_config import TrainConfig
-from teachwhy.train.data import resolve_data_path
+from teachwhy.train.data import read_source, resolve_data_path
+from teachwhy.train.processes import process_state
 from teachwhy.train.stage import train_stage
 from teachwhy.train.stage_files import StageResult
 
@@ -32,19 +33,22 @@ def train_recipe(
     *,
     output_dir: Path | None = None,
     config_dir: Path | None = None,
+    config_file: str = "training config",
     quiet: bool = False,
 ) -> list[StageResult]:
     """Train every stage of `config` under `output_dir` (default: config.output_dir).
 
     Writes the fully resolved config to OUTPUT_DIR/config.yaml and the stage results to
     OUTPUT_DIR/result.json. Rerunning resumes: finished stages are reused, an interrupted one
-    continues from its last checkpoint.
+    continues from its last checkpoint. Every stage's data is checked before any training.
     """
-    from accelerate import PartialState
-
+    for name, stage in config.stages.items():
+        for i, source in enumerate(stage.datasets):
+            field = f"stages.{name}.datasets[{i}]"
+            read_source(source, field, stage.kind, i, config_dir, config_file)
     config = resolve_config(config, config_dir)
     run_dir = Path(output_dir or config.output_dir)
-    state = PartialState()
+    state = process_state()
     if state.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
         snapshot = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -17,6 +17,7 @@ from teachwhy.train.checkpoints import last_checkpoint, prepare_resume
 from teachwhy.train.consistency import write_rank_hash
 from teachwhy.train.data import mix, normalise_preference, read_source
 from teachwhy.train.encode import encode_records
+from teachwhy.train.processes import process_state
 from teachwhy.train.stage_files import (
     StageResult,
     check_same_inputs,
@@ -58,7 +59,6 @@ def train_stage(
     against the working folder, then `config_dir`, then the shipped examples.
     Works the same under `accelerate launch` (every process calls it).
     """
-    from accelerate import PartialState
     from transformers import set_seed
 
     stage_dir = Path(output_dir)
@@ -72,10 +72,12 @@ def train_stage(
         "attn_implementation": attn_implementation,
     }
     check_same_inputs(stage_dir, inputs)
+    if quiet:
+        silence_library_progress()
     done = read_result(stage_dir)
     if done is not None:
         return replace(done, resumed=True, reused=True)
-    state = PartialState()
+    state = process_state()
     if state.is_main_process:
         write_inputs(stage_dir, inputs)
     state.wait_for_everyone()
@@ -86,16 +88,21 @@ def train_stage(
     ]
     records = mix(sources, [src.weight for src in config.datasets], seed)
     student = load_student(
-        config, model, init_from, stage_dir / "base",
-        attn_implementation=attn_implementation, is_main_process=state.is_main_process,
+        config,
+        model,
+        init_from,
+        stage_dir / "base",
+        attn_implementation=attn_implementation,
+        is_main_process=state.is_main_process,
     )
     dataset, data_stats = build_dataset(config, records, student, len(sources))
     if state.is_main_process:
         (stage_dir / "data.json").write_text(json.dumps(data_stats, indent=2), encoding="utf-8")
 
     checkpoints = stage_dir / "checkpoints"
-    resume_from, token_offset = prepare_resume(checkpoints, stage_dir / "metrics.jsonl",
-                                               state.is_main_process)
+    resume_from, token_offset = prepare_resume(
+        checkpoints, stage_dir / "metrics.jsonl", state.is_main_process
+    )
     metrics = MetricsLog(stage_dir / "metrics.jsonl", token_offset)
     guard = NonFiniteGuard()
     callbacks: list[Any] = [metrics, guard, *tracking_callbacks(report_to, stage_dir)]
@@ -131,6 +138,15 @@ def train_stage(
     return result
 
 
+def silence_library_progress() -> None:
+    """No loading/packing bars from transformers and datasets (process-wide, as they are)."""
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+
+
 def build_dataset(
     config: TrainStageConfig, records: list[Any], student: Student, n_sources: int
 ) -> tuple[Any, dict[str, Any]]:
@@ -151,7 +167,8 @@ def build_dataset(
     if encoded.ignored_tools:
         log.warning(
             "%d records carry tools that this model's chat template does not render; "
-            "they are trained without their tool definitions", encoded.ignored_tools,
+            "they are trained without their tool definitions",
+            encoded.ignored_tools,
         )
     sources = [vars(s) for s in encoded.stats]
     stats = {

@@ -61,7 +61,9 @@ class StageResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StageResult:
-        return cls(**{**data, "output_dir": Path(data["output_dir"]), "model_dir": Path(data["model_dir"])})
+        return cls(
+            **{**data, "output_dir": Path(data["output_dir"]), "model_dir": Path(data["model_dir"])}
+        )
 
 
 def inputs_fingerprint(inputs: dict[str, Any]) -> str:
@@ -77,12 +79,14 @@ def check_same_inputs(stage_dir: Path, inputs: dict[str, Any]) -> None:
     if before.get("fingerprint") == inputs_fingerprint(inputs):
         return
     changed = sorted(
-        k for k in set(before.get("inputs", {})) | set(inputs)
+        k
+        for k in set(before.get("inputs", {})) | set(inputs)
         if before.get("inputs", {}).get(k) != inputs.get(k)
     )
+    what = ", ".join(changed) or "unknown"
     raise TeachwhyError(
-        f"{stage_dir} holds a run started with different settings ({', '.join(changed) or 'unknown'}"
-        "); rerun with the original settings to resume, or give a new output_dir=... to start afresh"
+        f"{stage_dir} holds a run started with different settings ({what}); rerun with the "
+        "original settings to resume, or give a new output_dir=... to start afresh"
     )
 
 

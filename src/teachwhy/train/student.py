@@ -75,7 +75,7 @@ def load_student(
     if folder is not None and is_adapter(folder):
         base = load_local_lm(adapter_base(folder))
         base_dir = base.path
-        tokenizer = load_local_lm_tokenizer(folder) or base.tokenizer
+        tokenizer = saved_tokenizer(folder) or base.tokenizer
         continue_adapter = stage.continue_as == "adapter" or (
             stage.continue_as is None and stage.method == "lora" and stage.kind != "dpo"
         )
@@ -83,14 +83,17 @@ def load_student(
             from peft import PeftModel
 
             trained: Any = PeftModel.from_pretrained(base.model, str(folder), is_trainable=True)
-            return finish(Student(trained, tokenizer, None, "adapter", base_dir), attn_implementation)
+            return finish(
+                Student(trained, tokenizer, None, "adapter", base_dir), attn_implementation
+            )
         merged = merge_adapter(base.model, folder)
         if is_main_process:
             merged.save_pretrained(str(merged_dir))
             tokenizer.save_pretrained(str(merged_dir))
         wait_for_everyone()
         return finish(
-            Student(merged, tokenizer, peft_config, "merged", merged_dir.resolve()), attn_implementation
+            Student(merged, tokenizer, peft_config, "merged", merged_dir.resolve()),
+            attn_implementation,
         )
     lm = load_local_lm(start_from)
     start: StartKind = "base" if init_from is None else "full"
@@ -103,7 +106,7 @@ def merge_adapter(base_model: Any, adapter_dir: Path) -> Any:
     return PeftModel.from_pretrained(base_model, str(adapter_dir)).merge_and_unload()
 
 
-def load_local_lm_tokenizer(folder: Path) -> PreTrainedTokenizerBase | None:
+def saved_tokenizer(folder: Path) -> PreTrainedTokenizerBase | None:
     """The tokenizer saved next to an adapter (a stage may have changed its chat template)."""
     if not (folder / "tokenizer_config.json").is_file():
         return None
@@ -127,6 +130,6 @@ def finish(student: Student, attn_implementation: str | None) -> Student:
 
 
 def wait_for_everyone() -> None:
-    from accelerate import PartialState
+    from teachwhy.train.processes import process_state
 
-    PartialState().wait_for_everyone()
+    process_state().wait_for_everyone()

@@ -13,6 +13,7 @@ from typing import Any
 
 from teachwhy.spec.errors import TeachwhyError
 from teachwhy.spec.train_config import TrainStageConfig
+from teachwhy.train.processes import cpu_only
 from teachwhy.train.student import Student
 
 
@@ -47,6 +48,7 @@ def common_args(
         "logging_nan_inf_filter": False,  # a NaN loss must reach the log, not be averaged away
         "dataloader_num_workers": 0,
         "dataloader_pin_memory": torch.cuda.is_available(),
+        "use_cpu": cpu_only(),
         "max_length": config.max_length,
     }
 
@@ -56,7 +58,11 @@ def checkpointing_arg() -> str:
     from transformers import TrainingArguments
 
     fields = TrainingArguments.__dataclass_fields__
-    return "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+    return (
+        "activation_checkpointing"
+        if "activation_checkpointing" in fields
+        else "gradient_checkpointing"
+    )
 
 
 def tracking_callbacks(report_to: Sequence[str], stage_dir: Path) -> list[Any]:
@@ -90,15 +96,17 @@ def build_trainer(
         ref_model = None
         if student.peft_config is None:
             ref_model = copy.deepcopy(student.model).eval().requires_grad_(False)
-        return quiet_printer(DPOTrainer(
-            model=student.model,
-            ref_model=ref_model,
-            args=DPOConfig(**args, beta=config.beta),
-            train_dataset=dataset,
-            processing_class=student.tokenizer,
-            peft_config=student.peft_config,
-            callbacks=callbacks,
-        ))
+        return quiet_printer(
+            DPOTrainer(
+                model=student.model,
+                ref_model=ref_model,
+                args=DPOConfig(**args, beta=config.beta),
+                train_dataset=dataset,
+                processing_class=student.tokenizer,
+                peft_config=student.peft_config,
+                callbacks=callbacks,
+            )
+        )
     from trl import SFTConfig, SFTTrainer
 
     # The dataset arrives tokenised (input_ids + labels), so TRL only pads or packs it. BFD
