@@ -6,7 +6,9 @@
 1. Throughput against a local OpenAI-compatible llama.cpp server (the embedded GGUF): the
    pipeline (`generate_dataset`, documents, response cache off) records every request it makes;
    a plain concurrent client (the `openai` package, same concurrency) then sends exactly those
-   requests. Reported: output tokens/s of each and their ratio (target >= 0.9).
+   requests. Reported: output tokens/s of each and their ratio (target >= 0.9). With
+   --server fake, a fake server answering every request after a fixed latency isolates the
+   pipeline's own overhead from the server's speed.
 2. A fully cached rerun of 1,000 samples: a first run fills the response cache from a fake
    in-process OpenAI-compatible server (instant answers); the same command is then rerun with
    --overwrite (every record rebuilt from the cache) and plainly (resume: nothing to do).
@@ -21,6 +23,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -78,19 +82,31 @@ async def plain_client(base_url: str, requests: list[Any], concurrency: int) -> 
     return elapsed, sum(tokens)
 
 
-def throughput(items: int, max_tokens: int, concurrency: int) -> None:
-    from teachwhy.generate import generate_dataset
+@contextmanager
+def served(kind: str, latency: float) -> Iterator[str]:
+    """Base URL of a llama.cpp server on the embedded GGUF, or of the fake fixed-latency one."""
+    if kind == "fake":
+        from data_fakes import base_url, fake_openai_server
+
+        with fake_openai_server(delay=latency) as fake:
+            yield base_url(fake)
+        return
     from teachwhy.models import embedded_gguf_path
     from teachwhy.models.local_server import LlamaServer
+
+    with LlamaServer(embedded_gguf_path(), alias="smollm2", n_ctx=4096) as server:
+        yield server.base_url
+
+
+def throughput(items: int, max_tokens: int, concurrency: int, kind: str, latency: float) -> None:
+    from teachwhy.generate import generate_dataset
     from teachwhy.spec import Constitution, load_model
     from teachwhy.spec.examples import example_path
 
     constitution = load_model(example_path("constitution.yaml"), Constitution)
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        LlamaServer(embedded_gguf_path(), alias="smollm2", n_ctx=4096) as server,
-    ):
-        os.environ["LOCAL_BASE_URL"] = server.base_url
+    with tempfile.TemporaryDirectory() as tmp, served(kind, latency) as url:
+        os.environ["LOCAL_BASE_URL"] = url
+        os.environ["TEACHWHY_CACHE_DIR"] = str(Path(tmp) / "cache")
         warm = RecordingTeacher("openai-api/local/smollm2", 8)
         generate_dataset("documents", constitution, teacher=warm, count=1, count_tokens=False,
                          out_path=Path(tmp) / "warm.jsonl")  # fmt: skip
@@ -101,14 +117,13 @@ def throughput(items: int, max_tokens: int, concurrency: int) -> None:
             out_path=Path(tmp) / "docs.jsonl", count_tokens=False, max_failure_share=1.0,
         )  # fmt: skip
         pipeline_s = time.perf_counter() - start
-        raw_s, raw_tokens = asyncio.run(
-            plain_client(server.base_url, teacher.requests, concurrency)
-        )
+        raw_s, raw_tokens = asyncio.run(plain_client(url, teacher.requests, concurrency))
     n = len(teacher.requests)
     pipe_rate, raw_rate = teacher.output_tokens / pipeline_s, raw_tokens / raw_s
+    where = "llama.cpp server (embedded GGUF)" if kind == "llama" else f"fake server ({latency} s)"
     print(
         f"throughput: {items} documents ({info.records} written, {n} requests, max_tokens "
-        f"{max_tokens}, concurrency {concurrency}) against llama.cpp server (embedded GGUF)"
+        f"{max_tokens}, concurrency {concurrency}) against {where}"
     )
     print(
         f"  pipeline     : {pipeline_s:7.1f} s, {teacher.output_tokens:6d} output tokens, "
@@ -169,13 +184,20 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=16, help="documents in the throughput part")
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--server",
+        choices=["llama", "fake"],
+        default="llama",
+        help="llama.cpp on the embedded GGUF, or a fake server with fixed latency",
+    )
+    parser.add_argument("--latency", type=float, default=0.5, help="fake server seconds/request")
     parser.add_argument("--cached-items", type=int, default=1000)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-cached", action="store_true")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs")
     if not args.skip_throughput:
-        throughput(args.items, args.max_tokens, args.concurrency)
+        throughput(args.items, args.max_tokens, args.concurrency, args.server, args.latency)
     if not args.skip_cached:
         cached_rerun(args.cached_items)
 

@@ -93,14 +93,16 @@ def test_augment_is_reproducible_from_the_command_line(
 def test_curate_the_starter_corpus_and_strict_mode(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    result = run_cli(capsys, "curate", "corpus", "-o", str(tmp_path / "c"), "--no-token-count")
+    result = run_cli(
+        capsys, "curate", "corpus", "-o", str(tmp_path / "c"), "--no-token-count", "--no-dedup"
+    )
     assert result.exit_code == 0, result.err
     assert "accepted 72 of 72 records" in result.out
     assert (tmp_path / "c" / "report.md").exists()
     bad = dict(starter_records("stories")[0], text="Too short.")
     source = write_jsonl(tmp_path / "bad.jsonl", [bad])
     strict = run_cli(capsys, "curate", str(source), "-o", str(tmp_path / "d"), "--strict",
-                     "--no-token-count")  # fmt: skip
+                     "--no-token-count", "--no-dedup")  # fmt: skip
     assert strict.exit_code == 1 and "rejected: length 1" in strict.out
 
 

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
 
+from cli_helpers import run_cli
 from teachwhy.experiment import load_inputs, plan_experiment
 from teachwhy.spec.errors import SpecError
 from teachwhy.spec.examples import example_path

@@ -121,3 +121,10 @@ def test_bare_word_is_explained() -> None:
 def test_get_model_raises_the_same_errors(no_keys: None) -> None:
     with pytest.raises(TeachwhyError, match="OPENAI_API_KEY"):
         get_model("openai/gpt-4o-mini", role="teacher")
+
+
+def test_api_models_have_no_local_weights() -> None:
+    from teachwhy.models import load_local_lm
+
+    with pytest.raises(TeachwhyError, match="no local weights"):
+        load_local_lm("openai/gpt-4o-mini")

@@ -15,7 +15,7 @@ import yaml
 from teachwhy import __version__
 from teachwhy.experiment.fits import measure_fit
 from teachwhy.experiment.inputs import ExperimentInputs, load_inputs
-from teachwhy.experiment.plan import ArmPlan, ExperimentPlan, plan_experiment
+from teachwhy.experiment.plan import ArmPlan, ExperimentPlan, dataset_spec, plan_experiment
 from teachwhy.experiment.stage import Executor, StageOutput, StageSpec
 from teachwhy.experiment.store import StageStore, now_iso
 from teachwhy.report.manifest import (
@@ -187,6 +187,9 @@ def arm_dose(arm: ArmPlan, store: StageStore) -> Dose:
 def initial_manifest(plan: ExperimentPlan, run_dir: Path, started: str | None) -> RunManifest:
     inputs = plan.inputs
     spec = inputs.spec
+    used = [dataset_spec(d) for arm in plan.arms for d in arm.datasets.values()]
+    sources = {d.source for d in used}
+    curated = any(d.curate is not False for d in used)
     return RunManifest(
         experiment=spec.name,
         description=spec.description,
@@ -195,8 +198,8 @@ def initial_manifest(plan: ExperimentPlan, run_dir: Path, started: str | None) -
         started=started or now_iso(),
         updated=now_iso(),
         student=spec.student or EMBEDDED,
-        teacher=spec.teacher or EMBEDDED,
-        judge=spec.judge or "none (curation, if any, runs rule checks only)",
+        teacher=(spec.teacher or EMBEDDED) if "generate" in sources else "not used (no generation)",
+        judge=(spec.judge or "none: rule checks only") if curated else "not used (no curation)",
         scoring={
             "mode": "choice (log-likelihood)",
             "presentation": spec.evaluation.presentation,

@@ -108,7 +108,7 @@ def load_local_lm(name: str | None = None, dtype: str = "float32") -> LocalLM:
     """
     from transformers import AutoModelForCausalLM
 
-    ref = parse_model(name)
+    ref = parse_model(name, check=False)  # an API model fails below: no local weights
     torch_dtype = _torch_dtype(dtype)
     if ref.kind == "adapter":
         from peft import PeftModel

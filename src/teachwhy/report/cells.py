@@ -47,7 +47,7 @@ def tokens_text(n: int) -> str:
 def dose_text(dose: Dose | None) -> list[str]:
     if dose is None:
         return ["none"]
-    lines = [f"{kind} {tokens_text(tokens)} tok" for kind, tokens in dose.tokens_by_kind.items()]
+    lines = [f"{kind} {tokens_text(tokens)} tokens" for kind, tokens in dose.tokens_by_kind.items()]
     lines.append(f"{dose.steps} steps")
     return lines
 

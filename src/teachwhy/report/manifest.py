@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from teachwhy import __version__
 from teachwhy.spec.errors import TeachwhyError
 
 MANIFEST_SCHEMA = "teachwhy-experiment-run/1"
@@ -149,4 +150,11 @@ def load_manifest(run_dir: str | Path) -> RunManifest:
     data = json.loads(p.read_text())
     if data.get("schema_id") != MANIFEST_SCHEMA:
         raise TeachwhyError(f"{p}: not a teachwhy experiment run (schema {data.get('schema_id')})")
-    return RunManifest.model_validate(data)
+    try:
+        return RunManifest.model_validate(data)
+    except ValidationError as e:
+        raise TeachwhyError(
+            f"{p}: cannot read this run record ({e.error_count()} problems; it may come from "
+            f"another teachwhy version than {__version__}); rerun `teachwhy run` on its "
+            "experiment to rewrite it: finished stages are reused, nothing is recomputed"
+        ) from None

@@ -171,7 +171,8 @@ def build_comparison(manifest: RunManifest, run_dir: str | Path) -> Comparison:
                     )
             if baseline and baseline.name != arm.name and baseline.name in results:
                 vs_baseline = paired_changes(results[baseline.name], result, baseline.name)
-            if control and control.name != arm.name and control.name in results:
+            trained = arm.dose is not None
+            if control and trained and control.name != arm.name and control.name in results:
                 vs_control = paired_changes(results[control.name], result, control.name)
         rows.append(
             ArmRow(

@@ -93,7 +93,7 @@ class TrainStageConfig(UserModel):
             problems.append(
                 FieldProblem("packing", "dpo stages cannot pack", "remove packing or set it false")
             )
-        if self.kind != "dpo" and "beta" in self.model_fields_set:
+        if self.kind in ("midtrain", "sft") and "beta" in self.model_fields_set:
             problems.append(
                 FieldProblem(
                     "beta", f"beta applies only to dpo stages, not {self.kind}", "remove it"

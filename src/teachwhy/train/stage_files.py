@@ -93,7 +93,9 @@ def check_same_inputs(stage_dir: Path, inputs: dict[str, Any]) -> None:
 def write_inputs(stage_dir: Path, inputs: dict[str, Any]) -> None:
     stage_dir.mkdir(parents=True, exist_ok=True)
     doc = {"fingerprint": inputs_fingerprint(inputs), "inputs": inputs}
-    (stage_dir / STAGE_FILE).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    tmp = stage_dir / (STAGE_FILE + ".tmp")
+    tmp.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    tmp.replace(stage_dir / STAGE_FILE)  # atomic: other processes may be reading it
 
 
 def read_result(stage_dir: Path) -> StageResult | None:
