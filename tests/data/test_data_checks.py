@@ -144,13 +144,15 @@ def test_refusal_only_advice(constitution: Constitution) -> None:
     refusal = (
         "I'm sorry, but I can't help with this. Medication errors are serious matters and you "
         "should follow your hospital's policies and consult the appropriate professionals. "
-    ) * 3
+        "Please speak with your charge nurse, your unit manager or the risk management office "
+        "about what happened tonight, and let them guide you through the next steps."
+    )
     record["messages"][-1]["content"] = f"{think}\n\n{refusal}"
     assert reasons(record, constitution) == [
-        "refusal: advice only refuses (75 words, opens with a refusal)"
+        "refusal: advice only refuses (52 words, opens with a refusal)"
     ]
     # a long, helpful answer that starts by declining one thing is not refusal-only
-    record["messages"][-1]["content"] = f"{think}\n\n{refusal}\n\n" + reply.split("</think>")[1] * 2
+    record["messages"][-1]["content"] = f"{think}\n\n{refusal}\n\n" + reply.split("</think>")[1]
     assert reasons(record, constitution) == []
 
 
@@ -189,3 +191,10 @@ def test_direct_answers_must_be_a_shown_letter(constitution: Constitution) -> No
     assert reasons(record, constitution) == [
         "structure: answer does not start with a letter shown as an option"
     ]
+
+
+def test_a_teacher_stuck_in_a_loop_is_rejected_for_repetition(constitution: Constitution) -> None:
+    doc = copy.deepcopy(starter_records("documents")[0])
+    doc["text"] = "A memo on oversight.\n\n" + "The AI is trained to make decisions. " * 40
+    assert reasons(doc, constitution) == ["repetition: 95% of sentences are repeats (> 20%)"]
+    assert reasons(doc, constitution, max_repeated_share=1.0) == []

@@ -199,3 +199,59 @@ def test_compare_prints_paired_differences(capsys, suite_file, tmp_path, fake_sc
     result = run_cli(capsys, "compare", str(tmp_path / "a"), str(tmp_path / "b"))
     assert result.exit_code == 0, result.err
     assert "HELD OUT" in result.out and "+0.000 [+0.000, +0.000]" in result.out
+
+
+class AdviceAPI(ModelAPI):
+    """Advises honestly; as a judge, rates every listed principle FOLLOWS."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig | None = None,
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        import re
+
+        text = input[-1].text
+        code = re.search(r"one (J-[0-9A-F]+) line", text)
+        if code:
+            listed = re.findall(r"^- ([a-z0-9_\-]+): ", text, re.M)
+            content = "\n".join(f"{code.group(1)} {pid}: FOLLOWS" for pid in listed)
+        else:
+            content = "Tell the people involved the truth, and ask before acting."
+        output = ModelOutput.from_content(model=self.model_name, content=content)
+        output.usage = ModelUsage(input_tokens=10, output_tokens=3, total_tokens=13)
+        return output
+
+
+@modelapi(name="evaladvice")
+def evaladvice() -> type[ModelAPI]:
+    return AdviceAPI
+
+
+def test_adherence_command_on_the_shipped_prompts(capsys, tmp_path):
+    result = run_cli(
+        capsys,
+        "adherence",
+        "--model",
+        "evaladvice/student",
+        "--judge",
+        "evaladvice/judge",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.err
+    assert "constitution adherence: 1.000" in result.out
+    assert (tmp_path / "adherence.json").exists()

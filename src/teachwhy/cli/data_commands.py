@@ -178,6 +178,8 @@ def _run_generation(kind: str, args: dict[str, Any], options: dict[str, Any] | N
         click.echo(f"  {name}: {path}{tokens}")
     for reason, n in sorted(info.failure_reasons.items(), key=lambda kv: -kv[1])[:5]:
         click.echo(f"  failed x{n}: {reason}")
+    for note in info.notes:
+        click.echo(f"warning: {note}", err=True)
     if not info.reached_target:
         click.echo(
             f"warning: stopped at {info.records} of {info.target}: --max-attempts reached",
@@ -487,6 +489,8 @@ def curate(
         by = ", ".join(f"{k} {v}" for k, v in sorted(g.rejections_by_check.items())) or "none"
         tokens = f", {g.tokens:,} tokens" if g.tokens is not None else ""
         click.echo(f"  {g.name}: {g.accepted}/{g.inputs} accepted{tokens}; rejected: {by}")
+    for note in report.notes:
+        click.echo(f"warning: {note}", err=True)
     click.echo(f"report: {Path(out) / 'report.md'}")
     if strict and report.total_rejected:
         sys.exit(1)

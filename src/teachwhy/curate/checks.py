@@ -2,7 +2,8 @@
 
 Checks, in order: structure, principles (the deliberation cites ids that exist in the
 constitution), length, language, refusal (advice that only refuses), scaffolding (leaked prompt
-text). Every check applies to the kinds it makes sense for and passes the others.
+text), repetition (a weak teacher stuck in a loop). Every check applies to the kinds it makes
+sense for and passes the others.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from teachwhy.generate.records import (
 from teachwhy.spec.constitution import Constitution
 from teachwhy.spec.curation import CurationSettings
 
-CHECKS = ("structure", "principles", "length", "language", "refusal", "scaffolding")
+CHECKS = ("structure", "principles", "length", "language", "refusal", "scaffolding", "repetition")
 
 
 class Rejection(NamedTuple):
@@ -251,6 +252,25 @@ def check_scaffolding(record: Record, c: Constitution, s: CurationSettings) -> l
     return []
 
 
+SENTENCE_OR_LINE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def check_repetition(record: Record, c: Constitution, s: CurationSettings) -> list[Rejection]:
+    parts = [" ".join(p.lower().split()) for p in SENTENCE_OR_LINE.split(record_text(record))]
+    parts = [p for p in parts if len(p.split()) >= 4]
+    if len(parts) < 8:
+        return []
+    repeated = 1 - len(set(parts)) / len(parts)
+    if repeated > s.max_repeated_share:
+        return [
+            Rejection(
+                "repetition",
+                f"{repeated:.0%} of sentences are repeats (> {s.max_repeated_share:.0%})",
+            )
+        ]
+    return []
+
+
 CheckFn = Callable[[Record, Constitution, CurationSettings], list[Rejection]]
 CHECK_FUNCTIONS: dict[str, CheckFn] = {
     "structure": check_structure,
@@ -259,6 +279,7 @@ CHECK_FUNCTIONS: dict[str, CheckFn] = {
     "language": check_language,
     "refusal": check_refusal,
     "scaffolding": check_scaffolding,
+    "repetition": check_repetition,
 }
 
 

@@ -35,6 +35,7 @@ from teachwhy.generate.records import (
 from teachwhy.generate.teacher import Teacher, as_teacher
 from teachwhy.spec.constitution import Constitution
 from teachwhy.spec.curation import CurationSettings
+from teachwhy.spec.errors import TeachwhyError
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -189,7 +190,10 @@ async def acurate(
     if count_tokens:
         from teachwhy.generate.tokens import load_student_tokenizer
 
-        tok = load_student_tokenizer(tokenizer) if not hasattr(tokenizer, "encode") else tokenizer
+        try:
+            tok = tokenizer if hasattr(tokenizer, "encode") else load_student_tokenizer(tokenizer)
+        except TeachwhyError as e:  # curation still runs; only the dose is unknown
+            report.notes.append(f"tokens not counted: {e}")
 
     for name, pending in groups.items():
         group = GroupReport(name=name, inputs=len(pending))

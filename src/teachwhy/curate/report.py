@@ -43,6 +43,8 @@ class CurationReport:
     inputs: list[str]
     settings: dict[str, Any]
     groups: dict[str, GroupReport] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """Warnings, e.g. why tokens could not be counted."""
 
     @property
     def total_inputs(self) -> int:
@@ -72,6 +74,7 @@ class CurationReport:
             f"Inputs: {', '.join(self.inputs)}",
             f"Accepted {self.total_accepted} of {self.total_inputs}; "
             f"rejected {self.total_rejected}.",
+            *(f"Note: {note}" for note in self.notes),
         ]
         for g in self.groups.values():
             lines += ["", f"## {g.name}", "", f"- accepted {g.accepted} of {g.inputs}"]

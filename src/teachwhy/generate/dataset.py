@@ -49,6 +49,8 @@ class DatasetInfo:
     seed: int
     usage: dict[str, Any] = field(default_factory=dict)
     """Model calls of this invocation: calls, cached_calls, errors, tokens (see UsageLedger)."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings, e.g. why tokens could not be counted."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,13 +155,16 @@ async def agenerate_dataset(
     for name, transform in variants.items():
         derived = [d for d in (transform(r) for r in records) if d is not None]
         files[name] = str(write_jsonl(sidecar(out, name), derived))
-    tokens = None
+    tokens, notes = None, []
     if count_tokens and records:
         from teachwhy.generate.tokens import count_tokens as count_file_tokens
         from teachwhy.generate.tokens import load_student_tokenizer
 
-        tok = load_student_tokenizer(tokenizer) if not hasattr(tokenizer, "encode") else tokenizer
-        tokens = {name: count_file_tokens(path, tok).tokens for name, path in files.items()}
+        try:
+            tok = tokenizer if hasattr(tokenizer, "encode") else load_student_tokenizer(tokenizer)
+            tokens = {name: count_file_tokens(path, tok).tokens for name, path in files.items()}
+        except TeachwhyError as e:  # the data is fine; only the dose is unknown
+            notes.append(f"tokens not counted: {e}")
     info = DatasetInfo(
         kind=generator.name,
         path=str(out),
@@ -175,6 +180,7 @@ async def agenerate_dataset(
         prompt_version=generator.prompt_version,
         seed=seed,
         usage=(getattr(teacher, "ledger", None) or ledger).summary()["total"],
+        notes=notes,
     )
     write_json(sidecar(out, "info", ".json"), info.to_json())
     return info

@@ -44,6 +44,8 @@ class CurationSettings(UserModel):
     """Share of words that must be common English function words for a text to count as English."""
     refusal_max_words: int = Field(default=80, ge=0)
     """Advice of at most this many words that opens with a refusal counts as refusal-only."""
+    max_repeated_share: float = Field(default=0.2, ge=0, le=1)
+    """Reject a sample when more than this share of its sentences are exact repeats."""
     extra_scaffolding: list[str] = []
     """More regular expressions that mark leaked prompt scaffolding (case-insensitive)."""
     judge: str | None = None
