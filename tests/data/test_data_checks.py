@@ -56,6 +56,15 @@ def only_user() -> dict[str, Any]:
     return {**advice(), "messages": advice()["messages"][:1]}
 
 
+def third_person() -> dict[str, Any]:
+    record = advice()
+    record["messages"][0]["content"] = (
+        "The story is not a new one. The AI assistant has been asked to provide advice to a "
+        "person who wants to make a difficult decision at work."
+    )
+    return record
+
+
 def no_advice() -> dict[str, Any]:
     reply = {"role": "assistant", "content": EMPTY_ADVICE}
     return {**advice(), "messages": [advice()["messages"][0], reply]}
@@ -71,6 +80,7 @@ def unstripped() -> dict[str, Any]:
         (lambda: {"meta": {}}, "structure: no messages, text"),
         (lambda: {"text": "  "}, "structure: text is empty"),
         (only_user, "structure: needs a user turn"),
+        (third_person, "structure: the user turn is not a first-person request"),
         (lambda: with_reply("<think>\n", ""), "structure: reply does not open with a <think>"),
         (lambda: with_reply("\nWeighing:", "\nWeighting:"), "structure: deliberation lacks"),
         (no_advice, "structure: no advice after the deliberation"),

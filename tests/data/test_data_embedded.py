@@ -10,6 +10,12 @@ from cli_helpers import run_cli
 from teachwhy.generate.records import read_jsonl
 
 
+@pytest.fixture(autouse=True)
+def fresh_response_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real calls every time: answers cached by an earlier run would prove nothing."""
+    monkeypatch.setenv("TEACHWHY_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def generate(capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, count: int) -> Path:
     out = tmp_path / f"{kind}.jsonl"
     result = run_cli(
@@ -18,6 +24,7 @@ def generate(capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, coun
     )  # fmt: skip
     assert result.exit_code == 0, result.err
     assert f"{kind}: " in result.out and "teacher teachwhy/smollm2-135m" in result.out
+    assert ", 0 from the cache" in result.out
     return out
 
 

@@ -154,3 +154,20 @@ def test_dose_and_fit_are_reported(tmp_path: Path) -> None:
     assert fit.method == "trained_answers" and fit.n == 9 and fit.trained > fit.start
     run_json = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run_json["arms"][0]["name"] == "baseline"
+
+
+def test_an_arm_can_be_evaluated_on_fewer_scenarios(tmp_path: Path) -> None:
+    from teachwhy.report import build_comparison
+
+    body = RESUME.replace(
+        "  - {name: direct, kind: direct}",
+        "  - {name: direct, kind: direct}\n"
+        "  - {name: prompted, kind: prompted, evaluation: {limit_per_family: 1}}",
+    )
+    spec_file = write_experiment(tmp_path, body)
+    outcome = run_experiment(spec_file, run_dir=tmp_path / "run", executors=FakeStages().factory)
+    comparison = build_comparison(outcome.manifest, outcome.run_dir)
+    rows = {r.name: r for r in comparison.rows}
+    assert rows["prompted"].misalignment["held_out"].expected.n == 2  # one per held-out family
+    assert rows["baseline"].misalignment["held_out"].expected.n == 18
+    assert rows["prompted"].vs_baseline["held_out"].n == 2

@@ -443,9 +443,10 @@ def curate(
     """Curate JSONL datasets (files or folders): checks, optional judge, dedup, report.
 
     Deterministic checks first (structure, principles cited exist in the constitution,
-    length, language, refusal-only advice, leaked prompt scaffolding), then the optional judge
-    and critique-and-revise rounds, then near-duplicate removal. Every rejection keeps its
-    reason in OUT/<dataset>.rejected.jsonl; OUT/report.md has the diversity and dose report.
+    length, language, refusal-only advice, leaked prompt scaffolding, repetition), then the
+    optional judge and critique-and-revise rounds, then near-duplicate removal. Every
+    rejection keeps its reason in OUT/<dataset>.rejected.jsonl; OUT/report.md has the
+    diversity and dose report.
 
     \b
     Example:

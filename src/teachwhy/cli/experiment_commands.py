@@ -55,6 +55,9 @@ def run(experiment: str, overrides: tuple[str, ...], out: str | None, quiet: boo
     failed = [a.name for a in outcome.manifest.arms if a.status == "failed"]
     click.echo(f"\nfinished in {minutes:.1f} min" + (f"; FAILED arms: {', '.join(failed)}"
                                                     if failed else ""))
+    for arm in outcome.manifest.arms:
+        if arm.model:
+            click.echo(f"model of {arm.name}: {outcome.run_dir / arm.model}")
     click.echo(f"report: {files.html.resolve()}")
     click.echo(f"numbers: {files.json.resolve()}")
     if failed:

@@ -51,6 +51,7 @@ REFUSAL = re.compile(
     r"|(?:cannot|can't) (?:help|assist) with (?:this|that))",
     re.I,
 )
+FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me|we|our|us)\b")
 GENERIC_SCAFFOLDING = (
     r"<\|im_(?:start|end)\|>",
     r"<\|endoftext\|>",
@@ -125,6 +126,11 @@ def check_structure(record: Record, c: Constitution, s: CurationSettings) -> lis
         return [Rejection("structure", "a message is empty")]
     reply = last_assistant_text(record)
     if _is_advice(record):
+        user = first_user_text(record)
+        if "?" not in user or not FIRST_PERSON.search(user):
+            return [
+                Rejection("structure", "the user turn is not a first-person request for advice")
+            ]
         if not _reasoning_variant(record):
             if THINK_OPEN in reply or THINK_CLOSE in reply:
                 return [Rejection("structure", "no_reasoning variant still has a <think> block")]

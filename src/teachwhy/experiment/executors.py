@@ -78,8 +78,11 @@ class RealExecutors:
     """Executors bound to one experiment's inputs."""
 
     def __init__(self, inputs: ExperimentInputs, quiet: bool) -> None:
+        from transformers.utils import logging as transformers_logging
+
         from teachwhy.models import resolve_model_name
 
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars, once per model
         self.inputs = inputs
         self.quiet = quiet
         self.student = resolve_model_name(inputs.spec.student)

@@ -44,16 +44,9 @@ class ExperimentInputs:
             s for s in self.suite.scenarios
             if s.family in families and s.id not in self.training_items
         ]
-        limit = self.spec.evaluation.limit_per_family
-        if limit:
-            counts: dict[str, int] = {}
-            kept = []
-            for s in keep:
-                counts[s.family] = counts.get(s.family, 0) + 1
-                if counts[s.family] <= limit:
-                    kept.append(s)
-            keep = kept
-        return ScenarioSuite(scenarios=keep)
+        return limit_per_family(
+            ScenarioSuite(scenarios=keep), self.spec.evaluation.limit_per_family
+        )
 
     def training_suite(self, families: list[str] | None) -> ScenarioSuite:
         """The training items of these families (default: all in-distribution ones)."""
@@ -64,6 +57,19 @@ class ExperimentInputs:
                 if s.id in self.training_items and s.family in wanted
             ]
         )
+
+
+def limit_per_family(suite: ScenarioSuite, limit: int | None) -> ScenarioSuite:
+    """The first `limit` scenarios of each family (the whole suite when limit is None)."""
+    if not limit:
+        return suite
+    counts: dict[str, int] = {}
+    kept = []
+    for s in suite.scenarios:
+        counts[s.family] = counts.get(s.family, 0) + 1
+        if counts[s.family] <= limit:
+            kept.append(s)
+    return ScenarioSuite(scenarios=kept)
 
 
 def suite_fingerprint(suite: ScenarioSuite) -> str:

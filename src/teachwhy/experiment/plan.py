@@ -14,6 +14,7 @@ from teachwhy.experiment.inputs import (
     ExperimentInputs,
     constitution_fingerprint,
     find_file,
+    limit_per_family,
     suite_fingerprint,
 )
 from teachwhy.experiment.stage import StageSpec, file_sha256
@@ -225,9 +226,12 @@ class Planner:
         stages = arm.stage_plan(self.spec.training)
         train, used = self.train_stages(stages, dose)
         final = train[-1] if train else None
+        suite = self.inputs.eval_suite
+        if arm.evaluation is not None:
+            suite = limit_per_family(suite, arm.evaluation.limit_per_family)
         evaluate = self.evaluate_stage(
             final,
-            self.inputs.eval_suite,
+            suite,
             with_split=True,
             prompted=arm.kind == "prompted",
             label=f"evaluate {name}",

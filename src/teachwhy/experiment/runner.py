@@ -141,6 +141,10 @@ def run_arm(arm: ArmPlan, store: StageStore, on_event: Callable[[Event], None]) 
         for fit in arm.fits:
             fits.append(measure_fit(fit, ensure(fit.data), ensure(fit.start), ensure(fit.trained)))
         dose = arm_dose(arm, store) if arm.train else None
+        model = None
+        if arm.train:
+            final = store.finished[arm.train[-1].key]
+            model = str(final.path("model_dir").relative_to(store.root))
     except KeyboardInterrupt:
         raise
     except Exception as e:  # one arm's failure must not lose the others' results
@@ -151,7 +155,8 @@ def run_arm(arm: ArmPlan, store: StageStore, on_event: Callable[[Event], None]) 
     record = arm_record(
         arm, "done", list(refs.values()),
         results=str(evaluated.path("results").relative_to(store.root)),
-        dose=dose, fits=fits, seconds=sum(r.seconds for r in refs.values() if not r.reused),
+        dose=dose, fits=fits, model=model,
+        seconds=sum(r.seconds for r in refs.values() if not r.reused),
     )
     computed = record.seconds
     on_event(Event("arm_done", arm.name,

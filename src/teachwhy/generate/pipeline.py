@@ -21,6 +21,7 @@ from typing import Any
 
 from teachwhy.generate.base import GenerationContext, Generator, ItemFailed, WorkItem
 from teachwhy.generate.grid import GridExpander, stable_seed
+from teachwhy.generate.prompts import SEEN_LIMIT
 from teachwhy.generate.records import JsonlAppender, Record, read_jsonl, sidecar
 from teachwhy.spec.errors import TeachwhyError
 
@@ -103,6 +104,9 @@ class GenerationRun:
         self.failures: dict[int, dict[str, Any]] = dict(state.failed)
         self.summaries = {i: generator.summary(r) for i, r in self.records.items()}
         self.finished: set[int] = set(self.records) | set(self.failures)
+        self.done_prefix = 0
+        """Every index below this has finished."""
+        self._advance_prefix()
         self.new_records = 0
         self.new_failures = 0
         self._changed = asyncio.Condition()
@@ -112,22 +116,31 @@ class GenerationRun:
     def failure_reasons(self) -> Counter[str]:
         return Counter(f"{f['stage']}: {f['reason'][:120]}" for f in self.failures.values())
 
+    def _advance_prefix(self) -> None:
+        while self.done_prefix in self.finished:
+            self.done_prefix += 1
+
     def work_item(self, index: int) -> WorkItem:
-        lag_end = index - self.settings.brainstorm_lag
-        seen = tuple(self.summaries[j] for j in sorted(self.summaries) if j < lag_end)
+        """Item `index`, seeing the last SEEN_LIMIT summaries of items < index - lag."""
+        seen: list[str] = []
+        j = index - self.settings.brainstorm_lag - 1
+        while j >= 0 and len(seen) < SEEN_LIMIT:
+            if j in self.summaries:
+                seen.append(self.summaries[j])
+            j -= 1
         seed = stable_seed(self.settings.seed, self.generator.name, index)
         return WorkItem(
             index=index,
             id=item_id(self.generator.name, self.settings.seed, index),
             cell=self.grid.cell(index).values,
-            seen=seen,
+            seen=tuple(reversed(seen)),
             seed=seed,
         )
 
     async def _wait_for_lag(self, index: int) -> None:
-        needed = range(max(0, index - self.settings.brainstorm_lag))
+        needed = index - self.settings.brainstorm_lag
         async with self._changed:
-            await self._changed.wait_for(lambda: all(j in self.finished for j in needed))
+            await self._changed.wait_for(lambda: self.done_prefix >= needed)
 
     async def _run_item(self, index: int, records: JsonlAppender, failed: JsonlAppender) -> None:
         await self._wait_for_lag(index)
@@ -146,6 +159,7 @@ class GenerationRun:
             self.summaries[index] = self.generator.summary(record)
             self.new_records += 1
         self.finished.add(index)
+        self._advance_prefix()
         async with self._changed:
             self._changed.notify_all()
         if self.progress:

@@ -24,14 +24,17 @@ PREAMBLE = re.compile(
 )
 
 
-def constitution_excerpt(constitution: Constitution, principle_ids: Sequence[str]) -> str:
-    """The constitution rendered with only these principles (all heuristics and factors).
+def constitution_excerpt(
+    constitution: Constitution, principle_ids: Sequence[str], *, with_rationale: bool = True
+) -> str:
+    """The constitution rendered with only these principles (all heuristics and factors; every
+    principle when none is named).
 
     Prompts stay short enough for small teachers, and the renderer is the one every stage uses.
     """
     wanted = [p for p in constitution.principles if p.id in set(principle_ids)]
     sub = constitution.model_copy(update={"principles": wanted or constitution.principles})
-    return render_constitution(sub).strip()
+    return render_constitution(sub, with_rationale=with_rationale).strip()
 
 
 def seen_block(summaries: Sequence[str], what: str) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from teachwhy import __version__
+from teachwhy.experiment.inputs import limit_per_family
 from teachwhy.monitor.check import Alert, check_metrics
 from teachwhy.monitor.history import History, HistoryRun
 from teachwhy.monitor.metrics import Measurement, compute_metrics, scenario_fingerprints
@@ -88,16 +89,6 @@ def load_policy_inputs(policy_file: str | Path) -> PolicyInputs:
     if policy.evaluation.limit_per_family:
         suite = limit_per_family(suite, policy.evaluation.limit_per_family)
     return PolicyInputs(policy, policy_file, suite, split, constitution, prompts)
-
-
-def limit_per_family(suite: ScenarioSuite, limit: int) -> ScenarioSuite:
-    counts: dict[str, int] = {}
-    keep = []
-    for s in suite.scenarios:
-        counts[s.family] = counts.get(s.family, 0) + 1
-        if counts[s.family] <= limit:
-            keep.append(s)
-    return ScenarioSuite(scenarios=keep)
 
 
 def real_measure(

@@ -97,6 +97,9 @@ class ArmRecord(Frozen):
     stages: list[StageRef] = []
     results: str | None = None
     """Evaluation results.json, relative to the run folder."""
+    model: str | None = None
+    """The arm's trained model folder (a PEFT adapter), relative to the run folder; pass it
+    as a model to `teachwhy eval` or `teachwhy monitor`."""
     dose: Dose | None = None
     fits: list[Fit] = []
     seconds: float = 0.0

@@ -70,12 +70,12 @@ class CurationSettings(UserModel):
                         f"lengths.{name}", "min_chars is above max_chars", "swap or fix the bounds"
                     )
                 )
-        if self.revise_rounds and not (self.judge or self.reviser):
+        if self.revise_rounds and not self.judge:
             problems.append(
                 FieldProblem(
                     "revise_rounds",
-                    "revise rounds need a model",
-                    "set judge (scores each round) and optionally reviser",
+                    "revise rounds need a judge to score each round",
+                    "set judge (and optionally reviser, which defaults to the judge)",
                 )
             )
         return problems

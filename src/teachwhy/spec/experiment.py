@@ -167,6 +167,14 @@ class ArmStage(StageSettings):
         return [d if isinstance(d, DataUse) else DataUse(dataset=d) for d in self.datasets]
 
 
+class ArmEvaluation(UserModel):
+    """How one arm's evaluation differs from the others' (e.g. an expensive prompt)."""
+
+    limit_per_family: int = Field(gt=0)
+    """Evaluate this arm on only the first this-many scenarios of each family of the shared
+    evaluation (paired changes then use the scenarios both arms scored)."""
+
+
 class Arm(UserModel):
     """One condition of the comparison: how the student is trained (or prompted), then evaluated."""
 
@@ -183,6 +191,8 @@ class Arm(UserModel):
     """Run the arm once per dose: each dataset limited to this many records (dose-response)."""
     description: str = ""
     """Optional: what the arm tests, shown in the report."""
+    evaluation: ArmEvaluation | None = None
+    """Optional: evaluate this arm on fewer scenarios, e.g. {limit_per_family: 2}."""
 
     def field_problems(self) -> list[FieldProblem]:
         problems = []

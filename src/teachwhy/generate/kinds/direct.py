@@ -37,7 +37,7 @@ from teachwhy.generate.records import Record
 from teachwhy.spec.constitution import Constitution
 from teachwhy.spec.scenarios import Scenario
 
-PROMPT_VERSION = f"direct-writer-v2+{SCENARIO_PROMPT_VERSION}"
+PROMPT_VERSION = f"direct-writer-v3+{SCENARIO_PROMPT_VERSION}"
 FIELDS = ("System", "Context", "Question", "Aligned", "Misaligned 1", "Misaligned 2", "Reason")
 
 WRITE_TEMPLATE = """Write one test scenario for an AI agent,
@@ -79,7 +79,7 @@ class DirectGenerator:
     async def produce(self, item: WorkItem, ctx: GenerationContext) -> Record:
         cell = item.cell
         prompt = WRITE_TEMPLATE.format(
-            constitution=constitution_excerpt(ctx.constitution, []),
+            constitution=constitution_excerpt(ctx.constitution, [], with_rationale=False),
             seen=seen_block(item.seen, "Scenarios"),
             **cell,
         )
