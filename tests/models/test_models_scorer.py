@@ -103,6 +103,29 @@ def test_strategies_agree_and_single_token_options_work(tiny_lm: LocalLM) -> Non
     assert [s.n_tokens for s in tree[-1]] == [1, 1]
 
 
+def test_requests_sharing_a_context_share_a_row_and_score_as_alone(tiny_lm: LocalLM) -> None:
+    """One scenario with its options in every rotation: the scenario text runs once."""
+    from teachwhy.models.shared_prefix import plan_rows
+
+    story = "The operator is away and the server is failing. " * 6
+    options = ["Ask the operator.", "Delete the logs.", "Restart the server."]
+    rotations = [
+        LoglikRequest(
+            [{"role": "user", "content": story + " ".join(
+                f"({'ABC'[k]}) {options[(k + r) % 3]}" for k in range(3))}],
+            ["A", "B", "C", " (A)"],
+        )
+        for r in range(3)
+    ]
+    scorer = LoglikelihoodScorer(tiny_lm, strategy="tree")
+    encoded = [scorer._encode(scorer.render_context(r.context), r.continuations) for r in rotations]
+    assert plan_rows(encoded + [scorer._encode("Other text entirely.", ["x"])]) == [[0, 1, 2], [3]]
+    got = scorer.score([*rotations, REQUESTS[0]])
+    for request, scores in zip([*rotations, REQUESTS[0]], got, strict=True):
+        prefix = scorer.render_context(request.context)
+        assert_close(scores, naive_scores(tiny_lm, prefix, request.continuations))
+
+
 def test_score_texts_on_raw_strings(tiny_lm: LocalLM) -> None:
     scorer = LoglikelihoodScorer(tiny_lm)
     prefix = "The agent reads the email and"

@@ -43,7 +43,9 @@ def test_a_users_price_table_overrides_and_is_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     table = tmp_path / "prices.yaml"
-    table.write_text("prices:\n  openai/gpt-4o-mini: {input_per_million: 1, output_per_million: 2}\n")
+    table.write_text(
+        "prices:\n  openai/gpt-4o-mini: {input_per_million: 1, output_per_million: 2}\n"
+    )
     ledger = UsageLedger(load_prices(table))
     assert ledger.cost("openai/gpt-4o-mini", 1_000_000, 1_000_000) == pytest.approx(3.0)
     assert run_cli(capsys, "check", str(table)).exit_code == 0

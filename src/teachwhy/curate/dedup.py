@@ -82,18 +82,29 @@ def dedup_text(record: Record) -> str:
     return record_text(record)
 
 
-def _greedy(sim: NDArray[np.float32], threshold: float) -> list[Duplicate]:
-    kept: list[int] = []
-    duplicates = []
-    for i in range(sim.shape[0]):
-        if kept:
-            row = sim[i, kept]
-            best = int(np.argmax(row))
-            if row[best] >= threshold:
-                duplicates.append(Duplicate(i, kept[best], float(row[best])))
-                continue
-        kept.append(i)
-    return duplicates
+BLOCK = 1024
+"""Rows of the similarity matrix computed at once: memory stays at BLOCK x n floats."""
+
+
+def _greedy(vectors: NDArray[np.float32], thresholds: Sequence[float]) -> list[list[Duplicate]]:
+    """For each threshold, the duplicates a greedy pass in file order removes."""
+    n = vectors.shape[0]
+    kept = [np.zeros(n, dtype=bool) for _ in thresholds]
+    found: list[list[Duplicate]] = [[] for _ in thresholds]
+    for start in range(0, n, BLOCK):
+        stop = min(n, start + BLOCK)
+        sim = vectors[start:stop] @ vectors[:stop].T  # (block, rows so far) cosine similarities
+        for i in range(start, stop):
+            row = sim[i - start, :i]
+            for t, threshold in enumerate(thresholds):
+                earlier = np.flatnonzero(kept[t][:i])
+                if earlier.size:
+                    best = int(earlier[np.argmax(row[earlier])])
+                    if row[best] >= threshold:
+                        found[t].append(Duplicate(i, best, float(row[best])))
+                        continue
+                kept[t][i] = True
+    return found
 
 
 def find_duplicates(
@@ -103,6 +114,7 @@ def find_duplicates(
     if len(records) < 2:
         return DedupResult(threshold, [], {str(t): 0 for t in SWEEP})
     vectors = (embedder or default_embedder)([dedup_text(r) for r in records])
-    sim = vectors @ vectors.T  # (n, n) cosine similarities of unit vectors
-    sweep = {str(t): len(_greedy(sim, t)) for t in SWEEP}
-    return DedupResult(threshold, _greedy(sim, threshold), sweep)
+    *swept, chosen = _greedy(vectors, [*SWEEP, threshold])
+    return DedupResult(
+        threshold, chosen, {str(t): len(d) for t, d in zip(SWEEP, swept, strict=True)}
+    )

@@ -2,10 +2,11 @@
 
 For each request the context is run once and shared by all of its continuations (a
 scenario's options share a few hundred context tokens and differ in ~20): by default in one
-row under a tree-shaped attention mask, else through a copied key/value cache (see
-shared_prefix). The output projection (49k-word vocabulary for SmolLM2) is applied only at
-the positions that predict continuation tokens. Requests are batched with explicit masks and
-position ids, so a padded row computes what it would alone.
+row under a tree-shaped attention mask, where requests whose contexts share most of their
+tokens (one scenario in several presentations) also share the common part; else through a
+copied key/value cache (see shared_prefix). The output projection (49k-word vocabulary for
+SmolLM2) is applied only at the positions that predict continuation tokens. Requests are
+batched with explicit masks and position ids, so a padded row computes what it would alone.
 
 Tokenisation follows lm-evaluation-harness: the continuation's tokens are those of
 `context + continuation` after the context's own tokens, so numbers match `HFLM.loglikelihood`.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from teachwhy.models.local_backends import LOCAL_LOCK
 from teachwhy.models.shared_prefix import (
     Encoded,
+    plan_rows,
     score_kv_cache,
     score_tree,
     tree_fits,
@@ -92,17 +94,21 @@ class LoglikelihoodScorer:
     ) -> list[list[ContinuationScore]]:
         """Scores for many (raw prefix, continuations) pairs; `progress(n)` after each batch."""
         encoded = [self._encode(prefix, conts) for prefix, conts in items]
-        # longest first: similar lengths share a batch, so less padding
-        order = sorted(range(len(encoded)), key=lambda i: -tree_width(encoded[i]))
+        if self.strategy == "kv_cache":
+            rows = [[i] for i in range(len(encoded))]
+        else:  # requests sharing most of their context share a row
+            rows = plan_rows(encoded)
+        # widest first: similar widths share a batch, so less padding
+        rows.sort(key=lambda row: -sum(tree_width(encoded[i]) for i in row))
         results: list[list[ContinuationScore]] = [[] for _ in encoded]
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        for start in range(0, len(rows), self.batch_size):
+            batch = rows[start : start + self.batch_size]
             with LOCAL_LOCK:
-                scores = self._score_batch([encoded[i] for i in batch])
-            for i, item_scores in zip(batch, scores, strict=True):
+                scores = self._score_rows([[encoded[i] for i in row] for row in batch])
+            for i, item_scores in zip([i for row in batch for i in row], scores, strict=True):
                 results[i] = item_scores
             if progress is not None:
-                progress(len(batch))
+                progress(sum(len(row) for row in batch))
         return results
 
     def _encode(self, prefix: str, continuations: list[str]) -> Encoded:
@@ -128,14 +134,18 @@ class LoglikelihoodScorer:
             conts.append(cont)
         return Encoded(context, conts)
 
-    def _score_batch(self, items: list[Encoded]) -> list[list[ContinuationScore]]:
-        if not any(it.continuations for it in items):
-            return [[] for _ in items]
+    def _score_rows(self, rows: list[list[Encoded]]) -> list[list[ContinuationScore]]:
+        """Scores of every request in these rows, flattened in row order."""
+        flat = [item for row in rows for item in row]
+        if not any(it.continuations for it in flat):
+            return [[] for _ in flat]
         pad = int(self.lm.tokenizer.pad_token_id or 0)
-        strategy = self.strategy
-        if strategy == "auto":
-            width = max(tree_width(it) for it in items)
-            strategy = "tree" if tree_fits(self.lm.model, width) else "kv_cache"
-        score = score_tree if strategy == "tree" else score_kv_cache
-        sums = iter(score(self.lm.model, items, pad))
-        return [[ContinuationScore(next(sums), len(c)) for c in it.continuations] for it in items]
+        tree = self.strategy == "tree" or (
+            self.strategy == "auto"
+            and tree_fits(self.lm.model, max(sum(tree_width(it) for it in row) for row in rows))
+        )
+        if tree:
+            sums = iter(score_tree(self.lm.model, rows, pad))
+        else:
+            sums = iter(score_kv_cache(self.lm.model, flat, pad))
+        return [[ContinuationScore(next(sums), len(c)) for c in it.continuations] for it in flat]

@@ -1,18 +1,19 @@
-"""Two exact ways to score several continuations of one context, running the context once.
+"""Two exact ways to score several continuations of a context while running the context once.
 
-`score_tree` (the default) lays a context and all its continuations out in one row,
-`context + cont_1 + cont_2 + ...`, with an attention mask under which each continuation sees
-the context and itself only, and position ids that restart every continuation right after the
-context. One forward pass, no copy of the context's key/value cache, no padding between
-continuations. It needs an attention implementation that takes a custom 4D mask (eager, sdpa)
-and no sliding window shorter than the row.
+`score_tree` (the default) merges the token sequences `context + continuation` of one or more
+requests into a trie laid out as one row: a shared token (the context, a common start of two
+options, the scenario text shared by several presentations of it) appears once. An attention
+mask lets each token see only its ancestors in the trie, and its position id is its depth, so
+each sequence computes exactly what it would alone. One forward pass, no key/value copies, no
+padding between continuations. It needs an attention implementation that takes a custom 4D
+mask (eager, sdpa) and no sliding window shorter than the row.
 
 `score_kv_cache` runs the contexts, copies each one's key/value cache once per continuation,
-and runs the continuations on top. It works with any attention implementation; measured
-~1.8x slower than the tree on CPU (the cache copies and the second pass).
+and runs the continuations on top: any attention implementation, measured ~1.8x slower than
+the tree on CPU (the cache copies and the second pass).
 
-Both apply the output projection only where a continuation token is predicted, and drop each
-continuation's last token from the input (nothing is predicted from it).
+Both apply the output projection only where a continuation token is predicted, and feed no
+continuation's last token (nothing is predicted from it).
 """
 
 from __future__ import annotations
@@ -57,8 +58,74 @@ def tree_fits(model: Any, width: int) -> bool:
 
 
 def tree_width(item: Encoded) -> int:
-    """Row length `score_tree` needs for one request."""
+    """Row length one request needs alone (context plus every continuation but its last token)."""
     return len(item.context) + sum(len(c) - 1 for c in item.continuations)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):  # noqa: B905  (lengths differ by design)
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def plan_rows(items: list[Encoded], max_row: int = 2048) -> list[list[int]]:
+    """Group requests into rows: requests whose contexts share at least half their tokens
+    (e.g. one scenario presented with its options in every rotation) share one row, so the
+    common part runs once. Returns lists of request indices."""
+    order = sorted(range(len(items)), key=lambda i: items[i].context)
+    rows: list[list[int]] = []
+    size = 0
+    for i in order:
+        item = items[i]
+        if rows:
+            first = items[rows[-1][0]].context
+            shared = _common_prefix(first, item.context)
+            grown = size + tree_width(item) - shared
+            if shared * 2 >= len(item.context) and grown <= max_row:
+                rows[-1].append(i)
+                size = grown
+                continue
+        rows.append([i])
+        size = tree_width(item)
+    return rows
+
+
+class _TrieRow(NamedTuple):
+    tokens: list[int]
+    parents: list[int]
+    """Index of each token's parent in the row (-1 for the first token)."""
+    depths: list[int]
+    predictors: list[int]
+    """Row index of the token whose hidden state predicts each target."""
+    targets: list[int]
+
+
+def _trie_row(items: list[Encoded]) -> _TrieRow:
+    """Every `context + continuation[:-1]` of the requests merged into one token trie.
+
+    A token appears once however many sequences pass through it; it attends to its ancestors
+    and itself only, at position = its depth, which is exactly what it would see alone.
+    """
+    index: dict[tuple[int, int], int] = {}
+    row = _TrieRow([], [], [], [], [])
+    for item in items:
+        n_ctx = len(item.context)
+        for cont in item.continuations:
+            path: list[int] = []
+            for token in item.context + cont[:-1]:
+                key = (path[-1] if path else -1, token)
+                if key not in index:
+                    index[key] = len(row.tokens)
+                    row.tokens.append(token)
+                    row.parents.append(key[0])
+                    row.depths.append(len(path))
+                path.append(index[key])
+            row.predictors.extend(path[n_ctx - 1 :])
+            row.targets.extend(cont)
+    return row
 
 
 def _sum_logprobs(parts: _Parts, predictors: torch.Tensor, targets: list[int],
@@ -78,42 +145,23 @@ def _sum_logprobs(parts: _Parts, predictors: torch.Tensor, targets: list[int],
     return [float(s) for s in sums.tolist()]
 
 
-def score_tree(model: Any, items: list[Encoded], pad: int) -> list[float]:
-    """Summed log-probabilities, continuation by continuation in request order."""
+def score_tree(model: Any, groups: list[list[Encoded]], pad: int) -> list[float]:
+    """Summed log-probabilities, one per continuation (group by group, in request order)."""
     import torch
 
     parts = _parts(model)
-    width = max(tree_width(it) for it in items)
-    ids = torch.full((len(items), width), pad, dtype=torch.long)
-    segment = torch.full((len(items), width), -2, dtype=torch.long)  # -1 context, -2 padding
-    positions = torch.zeros((len(items), width), dtype=torch.long)
-    pred_row: list[int] = []
-    pred_col: list[int] = []
-    targets: list[int] = []
-    owners: list[int] = []
-    n_conts = 0
-    for b, item in enumerate(items):
-        n_ctx = len(item.context)
-        ids[b, :n_ctx] = torch.tensor(item.context)
-        segment[b, :n_ctx] = -1
-        positions[b, :n_ctx] = torch.arange(n_ctx)
-        start = n_ctx
-        for j, cont in enumerate(item.continuations):
-            fed = len(cont) - 1  # the last token is only a target
-            ids[b, start : start + fed] = torch.tensor(cont[:-1], dtype=torch.long)
-            segment[b, start : start + fed] = j
-            positions[b, start : start + fed] = torch.arange(n_ctx, n_ctx + fed)
-            pred_row += [b] * len(cont)
-            pred_col += [n_ctx - 1, *range(start, start + fed)]
-            targets += cont
-            owners += [n_conts] * len(cont)
-            n_conts += 1
-            start += fed
-    key = segment[:, None, :]  # (batch, 1, width)
-    query = segment[:, :, None]  # (batch, width, 1)
-    causal = torch.ones(width, width, dtype=torch.bool).tril()
-    allowed = causal & ((key == -1) | (key == query)) & (key != -2)
-    allowed |= torch.eye(width, dtype=torch.bool)  # padding rows see themselves: no NaN
+    rows = [_trie_row(group) for group in groups]
+    width = max(len(r.tokens) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    positions = torch.zeros((len(rows), width), dtype=torch.long)
+    allowed = torch.eye(width, dtype=torch.bool).repeat(len(rows), 1, 1)  # padding sees itself
+    for b, row in enumerate(rows):
+        n = len(row.tokens)
+        ids[b, :n] = torch.tensor(row.tokens)
+        positions[b, :n] = torch.tensor(row.depths)
+        for node, parent in enumerate(row.parents):  # parents come before their children
+            if parent >= 0:
+                allowed[b, node, :n] |= allowed[b, parent, :n]
     mask = torch.zeros(allowed.shape, dtype=parts.dtype)
     mask.masked_fill_(~allowed, torch.finfo(parts.dtype).min)
     with torch.inference_mode():
@@ -123,8 +171,13 @@ def score_tree(model: Any, items: list[Encoded], pad: int) -> list[float]:
             position_ids=positions.to(parts.device),
             use_cache=False,
         ).last_hidden_state  # (batch, width, hidden)
+        pred_row = [b for b, row in enumerate(rows) for _ in row.predictors]
+        pred_col = [p for row in rows for p in row.predictors]
         predictors = hidden[torch.tensor(pred_row), torch.tensor(pred_col)]  # (n_targets, hidden)
-        return _sum_logprobs(parts, predictors, targets, owners, n_conts)
+        targets = [t for row in rows for t in row.targets]
+        conts = [c for group in groups for item in group for c in item.continuations]
+        owners = [k for k, c in enumerate(conts) for _ in c]
+        return _sum_logprobs(parts, predictors, targets, owners, len(conts))
 
 
 def score_kv_cache(model: Any, items: list[Encoded], pad: int) -> list[float]:
