@@ -82,6 +82,12 @@ async def plain_client(base_url: str, requests: list[Any], concurrency: int) -> 
     return elapsed, sum(tokens)
 
 
+class _Warm:
+    """Settings of the warm-up request (loads the model, fills no cache that matters)."""
+
+    temperature, max_tokens, seed = 0.0, 4, 0
+
+
 @contextmanager
 def served(kind: str, latency: float) -> Iterator[str]:
     """Base URL of a llama.cpp server on the embedded GGUF, or of the fake fixed-latency one."""
@@ -107,9 +113,7 @@ def throughput(items: int, max_tokens: int, concurrency: int, kind: str, latency
     with tempfile.TemporaryDirectory() as tmp, served(kind, latency) as url:
         os.environ["LOCAL_BASE_URL"] = url
         os.environ["TEACHWHY_CACHE_DIR"] = str(Path(tmp) / "cache")
-        warm = RecordingTeacher("openai-api/local/smollm2", 8)
-        generate_dataset("documents", constitution, teacher=warm, count=1, count_tokens=False,
-                         out_path=Path(tmp) / "warm.jsonl")  # fmt: skip
+        asyncio.run(plain_client(url, [([{"role": "user", "content": "Hi"}], _Warm())], 1))
         teacher = RecordingTeacher("openai-api/local/smollm2", max_tokens)
         start = time.perf_counter()
         info = generate_dataset(

@@ -333,3 +333,19 @@ def test_limit_and_mix_arithmetic(data_dir):
     counts = [sum(r.source == i for r in mixed) for i in (0, 1)]
     assert counts == [8, 8]  # half of 17 each (rounded): docs repeat, chats are subsampled
     assert mix([docs], [1.0], seed=0) == docs
+
+
+def test_tensorboard_on_request(tiny_model_dir, data_dir, tmp_path):
+    import importlib.util
+
+    from teachwhy.spec.errors import TeachwhyError
+
+    config = stage("midtrain", data_dir / "docs.jsonl", max_steps=1)
+    run = tmp_path / "mid"
+    if importlib.util.find_spec("tensorboard") is None:
+        with pytest.raises(TeachwhyError, match=r"pip install teachwhy\[tracking\]"):
+            train_stage(config, run, model=str(tiny_model_dir), report_to=["tensorboard"])
+        assert not run.exists()
+    else:
+        train_stage(config, run, model=str(tiny_model_dir), report_to=["tensorboard"], quiet=True)
+        assert any((run / "tensorboard").iterdir())

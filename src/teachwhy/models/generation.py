@@ -151,14 +151,14 @@ async def agenerate_text(
         max_retries=retries,
         max_connections=1 if ref.provider == "teachwhy" else None,
     )
+    inspect_messages, inspect_tools = to_inspect_messages(messages), to_inspect_tools(tools)
     error = "not attempted"
     for attempt in range(retries + 1):
         if attempt:
             await asyncio.sleep(RETRY_BACKOFF_S * 2 ** (attempt - 1))
         try:
             output = await inspect_model.generate(
-                to_inspect_messages(messages), tools=to_inspect_tools(tools), config=config,
-                cache=False,
+                inspect_messages, tools=inspect_tools, config=config, cache=False
             )
         except Exception as e:  # noqa: BLE001  (returned to the caller, who counts failures)
             error = f"{type(e).__name__}: {e}"

@@ -26,7 +26,12 @@ from teachwhy.train.stage_files import (
     write_result,
 )
 from teachwhy.train.student import Student, load_student
-from teachwhy.train.trainers import build_trainer, common_args, tracking_callbacks
+from teachwhy.train.trainers import (
+    build_trainer,
+    check_tracking,
+    common_args,
+    tracking_callbacks,
+)
 
 log = logging.getLogger("teachwhy.train")
 
@@ -72,6 +77,7 @@ def train_stage(
         "attn_implementation": attn_implementation,
     }
     check_same_inputs(stage_dir, inputs)
+    check_tracking(report_to)
     if quiet:
         silence_library_progress()
     done = read_result(stage_dir)

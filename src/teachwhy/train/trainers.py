@@ -65,13 +65,18 @@ def checkpointing_arg() -> str:
     )
 
 
+def check_tracking(report_to: Sequence[str]) -> None:
+    """Fail before any work when a requested metrics sink is not installed."""
+    for sink in report_to:
+        if importlib.util.find_spec(sink) is None:
+            raise TeachwhyError(
+                f"report_to: {sink} needs the '{sink}' package: pip install teachwhy[tracking]"
+            )
+
+
 def tracking_callbacks(report_to: Sequence[str], stage_dir: Path) -> list[Any]:
     """TensorBoard writes into the stage folder; W&B goes through the Trainer's own integration."""
-    for sink, module in (("tensorboard", "tensorboard"), ("wandb", "wandb")):
-        if sink in report_to and importlib.util.find_spec(module) is None:
-            raise TeachwhyError(
-                f"report_to: {sink} needs the '{module}' package: pip install teachwhy[tracking]"
-            )
+    check_tracking(report_to)
     if "tensorboard" not in report_to:
         return []
     from torch.utils.tensorboard import SummaryWriter
