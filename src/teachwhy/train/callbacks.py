@@ -127,10 +127,12 @@ class NonFiniteGuard(TrainerCallback):
 
     Every rank sees the same (gathered) logged loss, so all ranks stop at the same step. Before
     a checkpoint save the trainable weights are checked too, in case a bad step fell between
-    two logging steps.
+    two logging steps; only where every rank holds all of them (not under FSDP or DeepSpeed,
+    where ranks checking different shards could disagree and deadlock).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_weights: bool = True) -> None:
+        self.check_weights = check_weights
         self.bad_step: int | None = None
         self.what = ""
 
@@ -161,7 +163,9 @@ class NonFiniteGuard(TrainerCallback):
         model: Any = None,
         **kw: Any,
     ) -> None:
-        if control.should_save and model is not None and not trainable_finite(model):
+        if not (self.check_weights and control.should_save and model is not None):
+            return
+        if not trainable_finite(model):
             self.trip(control, state.global_step, "the trained weights became NaN/inf")
 
 

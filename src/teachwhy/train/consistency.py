@@ -20,8 +20,8 @@ def trainable_sha256(model: Any) -> str:
 
 def write_rank_hash(model: Any, folder: Path, steps: int) -> Path:
     """ranks/rank-K.json for this process. Under DDP every rank holds the same weights, so
-    the hashes must be equal; sharded strategies (FSDP, ZeRO-3) hold shards and differ."""
-    from teachwhy.train.processes import process_state
+    the hashes must be equal; under FSDP and DeepSpeed each holds a shard, so none is written."""
+    from teachwhy.train.processes import is_sharded, process_state
 
     state = process_state()
     folder.mkdir(parents=True, exist_ok=True)
@@ -31,7 +31,7 @@ def write_rank_hash(model: Any, folder: Path, steps: int) -> Path:
         "world_size": state.num_processes,
         "distributed_type": str(state.distributed_type),
         "steps": steps,
-        "trainable_sha256": trainable_sha256(model),
+        "trainable_sha256": None if is_sharded(state) else trainable_sha256(model),
     }
     path.write_text(json.dumps(record, indent=2), encoding="utf-8")
     return path

@@ -20,6 +20,11 @@ def cpu_only() -> bool:
     )
 
 
+def is_sharded(state: Any) -> bool:
+    """FSDP and DeepSpeed hold a shard of the weights per process, not the whole model."""
+    return str(state.distributed_type).rsplit(".", 1)[-1] in ("FSDP", "DEEPSPEED")
+
+
 def process_state() -> Any:
     """accelerate's PartialState, created the way TrainingArguments(use_cpu=cpu_only()) would.
 

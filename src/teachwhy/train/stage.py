@@ -17,7 +17,7 @@ from teachwhy.train.checkpoints import last_checkpoint, prepare_resume
 from teachwhy.train.consistency import write_rank_hash
 from teachwhy.train.data import mix, normalise_preference, read_source
 from teachwhy.train.encode import encode_records
-from teachwhy.train.processes import process_state
+from teachwhy.train.processes import is_sharded, process_state
 from teachwhy.train.stage_files import (
     StageResult,
     check_same_inputs,
@@ -110,7 +110,7 @@ def train_stage(
         checkpoints, stage_dir / "metrics.jsonl", state.is_main_process
     )
     metrics = MetricsLog(stage_dir / "metrics.jsonl", token_offset)
-    guard = NonFiniteGuard()
+    guard = NonFiniteGuard(check_weights=not is_sharded(state))
     callbacks: list[Any] = [metrics, guard, *tracking_callbacks(report_to, stage_dir)]
     if not quiet:
         callbacks.append(ProgressBar(metrics, name))
