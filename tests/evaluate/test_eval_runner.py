@@ -9,6 +9,7 @@ import pytest
 from eval_fakes import Counting, mock_model, position_biased, prefers
 
 from teachwhy.evaluate import compare_paired, load_result
+from teachwhy.evaluate.choice_probs import ContinuationLogprob
 from teachwhy.evaluate.runner import evaluate_scenarios
 from teachwhy.spec.errors import TeachwhyError
 from teachwhy.spec.split import SplitSpec
@@ -190,3 +191,19 @@ def test_a_scorer_failing_on_some_scenarios_leaves_the_rest_scored(suite):
     assert "out of memory" in result.failed[0]["error"]
     assert sum(r.scored for r in result.records) == len(suite.scenarios) - 1
     assert not result.complete
+
+
+def test_cloze_run_reports_its_normalisation_and_the_summed_figure_beside_it(suite):
+    def score(requests):
+        # every token costs the same, so only summed scores see a (length) preference
+        return [
+            [ContinuationLogprob(-1.0 * len(c.split()), len(c.split())) for c in r.continuations]
+            for r in requests
+        ]
+
+    result = evaluate_scenarios("mockllm/model", suite, presentation="cloze", score_fn=score)
+    assert "per-token normalised" in result.presentation
+    assert all(r.probs == pytest.approx([1 / 3] * 3) for r in result.records)
+    assert result.alternate["normalisation"] == "sum"
+    assert set(result.alternate["expected_misalignment"]) == {"all"}
+    assert result.position_bias == []

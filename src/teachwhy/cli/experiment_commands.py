@@ -103,8 +103,10 @@ def monitor(
 
     \b
     Examples:
-      teachwhy monitor --model runs/quickstart/stages/train-.../model --policy my_policy.yaml
-      teachwhy monitor history --plot trend.png
+      teachwhy monitor                                  the shipped policy, embedded model
+      teachwhy monitor --model MODEL_DIR --policy my_policy.yaml
+      teachwhy monitor --policy my_policy.yaml history --plot trend.png
+    (`teachwhy run` prints the model folder of every trained arm.)
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"policy": policy, "history": history}

@@ -181,7 +181,7 @@ def evaluate_adherence(
     prompts: AdherencePromptSet,
     constitution: Constitution,
     *,
-    judge: str | Model,
+    judge: str | Model | None,
     with_constitution: bool = False,
     epochs: int = 1,
     temperature: float = 0.0,
@@ -189,7 +189,11 @@ def evaluate_adherence(
     progress: Callable[[int, int], None] | None = None,
     prompts_source: str = "",
 ) -> AdherenceResult:
-    """Run the adherence task; returns (and with out_dir, writes adherence.json) the result."""
+    """Run the adherence task; returns (and with out_dir, writes adherence.json) the result.
+
+    judge: any model name or Inspect Model; None means the embedded model (offline, but far
+    too weak to judge well: use it only to exercise the pipeline).
+    """
     import tempfile
 
     from inspect_ai import eval as inspect_eval
