@@ -89,7 +89,7 @@ class _Warm:
 
 
 @contextmanager
-def served(kind: str, latency: float) -> Iterator[str]:
+def served(kind: str, latency: float, threads: int | None = None) -> Iterator[str]:
     """Base URL of a llama.cpp server on the embedded GGUF, or of the fake fixed-latency one."""
     if kind == "fake":
         from data_fakes import base_url, fake_openai_server
@@ -100,17 +100,21 @@ def served(kind: str, latency: float) -> Iterator[str]:
     from teachwhy.models import embedded_gguf_path
     from teachwhy.models.local_server import LlamaServer
 
-    with LlamaServer(embedded_gguf_path(), alias="smollm2", n_ctx=4096) as server:
+    with LlamaServer(
+        embedded_gguf_path(), alias="smollm2", n_ctx=4096, n_threads=threads
+    ) as server:
         yield server.base_url
 
 
-def throughput(items: int, max_tokens: int, concurrency: int, kind: str, latency: float) -> None:
+def throughput(
+    items: int, max_tokens: int, concurrency: int, kind: str, latency: float, threads: int | None
+) -> None:
     from teachwhy.generate import generate_dataset
     from teachwhy.spec import Constitution, load_model
     from teachwhy.spec.examples import example_path
 
     constitution = load_model(example_path("constitution.yaml"), Constitution)
-    with tempfile.TemporaryDirectory() as tmp, served(kind, latency) as url:
+    with tempfile.TemporaryDirectory() as tmp, served(kind, latency, threads) as url:
         os.environ["LOCAL_BASE_URL"] = url
         os.environ["TEACHWHY_CACHE_DIR"] = str(Path(tmp) / "cache")
         asyncio.run(plain_client(url, [([{"role": "user", "content": "Hi"}], _Warm())], 1))
@@ -195,13 +199,16 @@ def main() -> None:
         help="llama.cpp on the embedded GGUF, or a fake server with fixed latency",
     )
     parser.add_argument("--latency", type=float, default=0.5, help="fake server seconds/request")
+    parser.add_argument("--threads", type=int, default=None, help="llama.cpp server threads")
     parser.add_argument("--cached-items", type=int, default=1000)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-cached", action="store_true")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs")
     if not args.skip_throughput:
-        throughput(args.items, args.max_tokens, args.concurrency, args.server, args.latency)
+        throughput(
+            args.items, args.max_tokens, args.concurrency, args.server, args.latency, args.threads
+        )
     if not args.skip_cached:
         cached_rerun(args.cached_items)
 

@@ -60,6 +60,11 @@ def test_quickstart_uses_the_starter_corpus_and_the_embedded_model(capsys):
         ({"lora": {"alpah": 8}}, "stages.sft.lora.alpah", "did you mean 'alpha'"),
         ({"beta": 0.5}, "stages.sft.beta", "applies only to dpo"),
         ({"datasets": []}, "stages.sft.datasets", "empty"),
+        (
+            {"datasets": [{"path": "a.jsonl", "weight": 2}, {"path": "b.jsonl"}]},
+            "stages.sft.datasets[1].weight",
+            "some datasets have a weight",
+        ),
         ({"kind": "dpo", "continue_as": "adapter"}, "stages.sft.continue_as", "reference"),
     ],
 )

@@ -333,6 +333,7 @@ def test_limit_and_mix_arithmetic(data_dir):
     counts = [sum(r.source == i for r in mixed) for i in (0, 1)]
     assert counts == [8, 8]  # half of 17 each (rounded): docs repeat, chats are subsampled
     assert mix([docs], [1.0], seed=0) == docs
+    assert mix([docs, chats], [None, None], seed=0) == docs + chats  # no weights: files whole
 
 
 def test_tensorboard_on_request(tiny_model_dir, data_dir, tmp_path):

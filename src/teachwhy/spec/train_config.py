@@ -18,8 +18,8 @@ class DatasetSource(UserModel):
 
     path: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     """JSONL file: relative to the working folder, the config's folder, or a shipped example."""
-    weight: float = Field(default=1.0, gt=0)
-    """Share of the mixture, in records (weights are normalised over the stage's sources)."""
+    weight: float | None = Field(default=None, gt=0)
+    """Share of the mixture in records, normalised over the sources (none: use each file whole)."""
     limit: int | None = Field(default=None, gt=0)
     """Use at most this many records of the file (the first ones), before mixing."""
 
@@ -89,6 +89,16 @@ class TrainStageConfig(UserModel):
 
     def field_problems(self) -> list[FieldProblem]:
         problems = []
+        weighted = [d.weight is not None for d in self.datasets]
+        if any(weighted) and not all(weighted):
+            index = weighted.index(False)
+            problems.append(
+                FieldProblem(
+                    f"datasets[{index}].weight",
+                    "some datasets have a weight and this one has none",
+                    "give every dataset of the stage a weight, or none (each file used whole)",
+                )
+            )
         if self.kind == "dpo" and self.packing:
             problems.append(
                 FieldProblem("packing", "dpo stages cannot pack", "remove packing or set it false")

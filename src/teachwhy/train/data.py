@@ -191,20 +191,25 @@ def normalise_preference(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def mix(sources: Sequence[Sequence[Record]], weights: Sequence[float], seed: int) -> list[Record]:
+def mix(
+    sources: Sequence[Sequence[Record]], weights: Sequence[float | None], seed: int
+) -> list[Record]:
     """Records drawn so each source's share equals its weight; the total is the sources' sum.
 
     A source asked for more records than it has is repeated (whole passes, then a random
-    remainder); one asked for fewer is subsampled without replacement. One source: unchanged.
+    remainder); one asked for fewer is subsampled without replacement. Without weights (or
+    with one source) every file is used whole, as it is.
     """
     assert len(sources) == len(weights) and sources, "one weight per source"
-    if len(sources) == 1:
-        return list(sources[0])
+    if len(sources) == 1 or all(w is None for w in weights):
+        return [record for records in sources for record in records]
+    assert all(w is not None for w in weights), "weights on every source or none"
+    shares = [float(w or 0.0) for w in weights]
     rng = random.Random(seed)
     total = sum(len(s) for s in sources)
     mixed: list[Record] = []
-    for records, weight in zip(sources, weights, strict=True):
-        want = max(1, round(total * weight / sum(weights)))
+    for records, share in zip(sources, shares, strict=True):
+        want = max(1, round(total * share / sum(shares)))
         passes, rest = divmod(want, len(records))
         mixed += list(records) * passes + rng.sample(list(records), rest)
     rng.shuffle(mixed)
