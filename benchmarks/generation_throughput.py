@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -51,6 +52,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8, help="requests per measurement")
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="interleaved repeats of every measurement; the median is reported")
     parser.add_argument("--transformers", action="store_true",
                         help="also time the converted Hugging Face folder (transformers, slow)")
     args = parser.parse_args()
@@ -60,24 +63,27 @@ def main() -> None:
 
     n, max_tokens = args.requests, args.max_tokens
     print(f"{n} requests x up to {max_tokens} new tokens, greedy, cache off, "
-          f"{os.cpu_count()} CPUs")
-    measure(DEFAULT_MODEL, 1, 8, 1)  # warm-up: loads the GGUF
-    secs, toks, rate = measure(DEFAULT_MODEL, n, max_tokens, 1)
-    print(f"teachwhy in-process (llama.cpp)   : {rate:7.1f} tok/s ({toks} tokens, {secs:.1f} s)")
+          f"{os.cpu_count()} CPUs, {args.repeats} interleaved repeat(s)")
+    server_model = "openai-api/local/smollm2"
+    runs: list[tuple[str, str, int, int]] = [  # label, model, requests, concurrency
+        ("teachwhy in-process (llama.cpp)", DEFAULT_MODEL, n, 1)
+    ]
     if args.transformers:
-        folder = str(embedded_model_dir())
-        measure(folder, 1, 8, 1)
-        secs, toks, rate = measure(folder, max(2, n // 4), max_tokens, 1)
-        print(f"teachwhy in-process (transformers): {rate:7.1f} tok/s "
-              f"({toks} tokens, {secs:.1f} s)")
+        runs.append(("teachwhy in-process (transformers)", str(embedded_model_dir()),
+                     max(2, n // 4), 1))
+    runs += [(f"llama.cpp server, concurrency {c}", server_model, n, c) for c in args.concurrency]
 
+    rates: dict[str, list[float]] = {label: [] for label, *_ in runs}
     with LlamaServer(embedded_gguf_path(), alias="smollm2") as server:
         os.environ["LOCAL_BASE_URL"] = server.base_url
-        measure("openai-api/local/smollm2", 1, 8, 1)
-        for concurrency in args.concurrency:
-            secs, toks, rate = measure("openai-api/local/smollm2", n, max_tokens, concurrency)
-            print(f"llama.cpp server, concurrency {concurrency:<3}: {rate:7.1f} tok/s "
-                  f"({toks} tokens, {secs:.1f} s)")
+        for _, model, _, _ in runs:  # warm-up: loads every model once
+            measure(model, 1, 4, 1)
+        for _ in range(args.repeats):
+            for label, model, count, concurrency in runs:
+                rates[label].append(measure(model, count, max_tokens, concurrency)[2])
+    for label, values in rates.items():
+        every = ", ".join(f"{v:.1f}" for v in values)
+        print(f"{label:38}: {statistics.median(values):7.1f} tok/s (runs: {every})")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def train_recipe(
             field = f"stages.{name}.datasets[{i}]"
             read_source(source, field, stage.kind, i, config_dir, config_file)
     config = resolve_config(config, config_dir)
-    run_dir = Path(output_dir or config.output_dir)
+    run_dir = Path(output_dir or config.output_dir).resolve()
     state = process_state()
     if state.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
