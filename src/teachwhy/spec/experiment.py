@@ -154,6 +154,11 @@ class StageSettings(TrainStageConfig):
     datasets: list[Slug | DataUse] = []  # type: ignore[assignment]
     """Dataset names (or {dataset, weight, limit}); given by the arm for built-in arms."""
 
+    def field_problems(self) -> list[FieldProblem]:
+        # The stage's own checks assume resolved files; here datasets are names, and the
+        # resolved TrainStageConfig built from them is validated when the stage runs.
+        return []
+
 
 class ArmStage(StageSettings):
     """One training stage of a custom arm: its kind, its datasets and any training settings."""
