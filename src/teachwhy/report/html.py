@@ -24,6 +24,7 @@ table.meta td { padding: 0.15em 0.8em 0.15em 0; vertical-align: top; }
 table.meta td:first-child { color: #666; white-space: nowrap; }
 .note { color: #555; font-size: 0.9em; max-width: 70em; }
 .failed { color: #b00; }
+ul.arms li { margin-bottom: 0.4em; } span.sub { color: #777; font-size: 0.9em; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; max-width: 70em; }
 img { max-width: 100%; border: 1px solid #eee; }
 """
@@ -91,6 +92,25 @@ def meta_html(manifest: RunManifest) -> str:
     return f'<table class="meta">{cells}</table>'
 
 
+def arms_html(manifest: RunManifest) -> str:
+    """What each arm is and which stages made it (shared stages appear under every arm)."""
+    items = []
+    for arm in manifest.arms:
+        stages = "".join(
+            f"<li>{escape(s.label)} <span class=\"sub\">({escape(s.dir)}"
+            + (f", {s.seconds:.0f} s" if s.seconds >= 1 else "")
+            + ")</span></li>"
+            for s in arm.stages
+        )
+        model = f"<br>trained model: <code>{escape(arm.model)}</code>" if arm.model else ""
+        error = f'<br><span class="failed">{escape(arm.error)}</span>' if arm.error else ""
+        items.append(
+            f"<li><b>{escape(arm.name)}</b> ({escape(arm.kind)}): {escape(arm.description)}"
+            f"{model}{error}<ul>{stages}</ul></li>"
+        )
+    return f'<ul class="arms">{"".join(items)}</ul>'
+
+
 def render_html(
     manifest: RunManifest, comparison: Comparison, figures: list[tuple[Path, str]]
 ) -> str:
@@ -111,6 +131,7 @@ def render_html(
         parts.append(
             f"<figure>{image_tag(path, caption)}<figcaption>{escape(caption)}</figcaption></figure>"
         )
+    parts += ["<h2>Arms and their stages</h2>", arms_html(manifest)]
     parts.append(
         '<p class="note">Regenerate with <code>teachwhy report RUN_DIR</code>; the numbers are '
         "also in report.json beside this file.</p></body></html>"
