@@ -20,6 +20,7 @@ from inspect_ai.model import (
     modelapi,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+from models_tiny import build_tiny_model
 
 from teachwhy.models import UsageLedger, generate_many, generate_text
 from teachwhy.models.cache import cache_key
@@ -151,3 +152,19 @@ def test_local_folder_generates_through_the_same_call(tiny_model_dir: Path) -> N
                           max_tokens=6, ledger=ledger)
     assert again.cached and again.text == result.text
     assert ledger.summary()["total"]["cost_usd"] == 0.0  # local models cost nothing
+
+
+def test_retraining_into_the_same_folder_is_a_new_model(tiny_model_dir: Path,
+                                                        tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "student"
+    shutil.copytree(tiny_model_dir, folder)
+    first = generate_text(str(folder), MESSAGES, role="student", stage="evaluate", max_tokens=3)
+    assert generate_text(str(folder), MESSAGES, role="student", stage="evaluate",
+                         max_tokens=3).cached
+    vocab = json.loads((folder / "config.json").read_text())["vocab_size"]
+    build_tiny_model(vocab, seed=1).save_pretrained(str(folder))  # a new training run
+    again = generate_text(str(folder), MESSAGES, role="student", stage="evaluate", max_tokens=3)
+    assert first.ok and again.ok and not again.cached
+    assert again.text != first.text  # the new weights answered, not the ones loaded before

@@ -73,6 +73,11 @@ def prepare(quiet: bool) -> None:
         if not quiet:
             click.echo(message, err=True)
 
+    if quiet:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+
     for name in EMBEDDED_MODELS:
         if embedded_model_converted(name):
             say(f"{name}: already prepared in {convert(name)}")

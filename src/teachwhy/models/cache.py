@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from teachwhy.models.embedded import cache_dir
+from teachwhy.models.embedded import cache_dir, embedded_gguf_path
 from teachwhy.models.names import ModelRef
 
 KEY_VERSION = 1
@@ -28,7 +28,7 @@ def default_cache_path() -> Path:
     return cache_dir() / "responses.sqlite"
 
 
-def _fingerprint(root: Path) -> str:
+def weights_fingerprint(root: Path) -> str:
     """Names, sizes and modification times of a model's top-level files (no weight hashing)."""
     files = [root] if root.is_file() else sorted(p for p in root.iterdir() if p.is_file())
     parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
@@ -38,8 +38,9 @@ def _fingerprint(root: Path) -> str:
 def model_identity(ref: ModelRef, model_args: dict[str, Any] | None = None) -> str:
     """The model part of a cache key: its name, local weights' fingerprint and output args."""
     identity = ref.name
-    if ref.path is not None:
-        identity += "@" + _fingerprint(ref.path)
+    weights = embedded_gguf_path(ref.name) if ref.kind == "embedded" else ref.path
+    if weights is not None:  # a reinstalled or retrained model is a different model
+        identity += "@" + weights_fingerprint(weights)
     args = {k: v for k, v in (model_args or {}).items() if k not in _NON_OUTPUT_ARGS}
     if args:
         identity += json.dumps(args, sort_keys=True, default=str)

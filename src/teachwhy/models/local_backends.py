@@ -55,8 +55,11 @@ _llamas: dict[str, Llama] = {}
 
 
 def llama_model(gguf: Path, n_ctx: int = DEFAULT_CONTEXT) -> Llama:
-    """One shared llama.cpp instance per GGUF file (loading takes ~0.3 s, memory ~100 MB)."""
-    key = f"{gguf.resolve()}:{n_ctx}"
+    """One shared llama.cpp instance per GGUF file (loading takes ~0.3 s, memory ~100 MB);
+    a file rewritten since it was loaded is loaded again."""
+    from teachwhy.models.cache import weights_fingerprint
+
+    key = f"{gguf.resolve()}:{weights_fingerprint(gguf)}:{n_ctx}"
     with LOCAL_LOCK:
         if key not in _llamas:
             from llama_cpp import Llama
@@ -106,15 +109,21 @@ class LlamaCppBackend:
 class TransformersBackend:
     """A Hugging Face folder or PEFT adapter answered by `model.generate` (slower: ~20 tok/s)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, path: Path) -> None:
         self.name = name
+        self.path = path
         self._lm: LocalLM | None = None
+        self._fingerprint = ""
 
     def _load(self) -> LocalLM:
+        """The model, loaded again if its folder changed (a training run saved into it)."""
+        from teachwhy.models.cache import weights_fingerprint
         from teachwhy.models.local_lm import load_local_lm
 
-        if self._lm is None:
+        fingerprint = weights_fingerprint(self.path)
+        if self._lm is None or fingerprint != self._fingerprint:
             self._lm = load_local_lm(self.name)
+            self._fingerprint = fingerprint
         return self._lm
 
     def complete(self, request: LocalRequest) -> LocalCompletion:

@@ -49,7 +49,8 @@ def backend_for(ref: ModelRef, n_ctx: int = DEFAULT_CONTEXT) -> LocalBackend:
     if ref.kind == "gguf":
         assert ref.path is not None
         return LlamaCppBackend(ref.path, n_ctx)
-    return TransformersBackend(ref.name)
+    assert ref.path is not None
+    return TransformersBackend(ref.name, ref.path)
 
 
 class TeachwhyModelAPI(ModelAPI):
