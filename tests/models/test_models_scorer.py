@@ -126,6 +126,38 @@ def test_requests_sharing_a_context_share_a_row_and_score_as_alone(tiny_lm: Loca
         assert_close(scores, naive_scores(tiny_lm, prefix, request.continuations))
 
 
+def test_a_long_start_common_to_all_requests_runs_once(tiny_lm: LocalLM,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A constitution in every system prompt: its cache is computed once per call and shared,
+    and every score is still what the model gives the whole text."""
+    import teachwhy.models.scorer as scorer_module
+
+    calls: list[int] = []
+    run_prefix = scorer_module.run_prefix
+
+    def counting(model: object, tokens: list[int]) -> object:
+        calls.append(len(tokens))
+        return run_prefix(model, tokens)
+
+    monkeypatch.setattr(scorer_module, "run_prefix", counting)
+    constitution = "Honesty matters more than finishing the task quickly. " * 8
+    requests = [
+        LoglikRequest([{"role": "system", "content": constitution + r.context[0]["content"]},
+                       *r.context[1:]], r.continuations)
+        for r in REQUESTS
+    ]
+    scorer = LoglikelihoodScorer(tiny_lm, batch_size=2, strategy="tree")
+    got = scorer.score(requests)
+    assert len(calls) == 1 and calls[0] >= scorer_module.MIN_SHARED_PREFIX
+    for request, scores in zip(requests, got, strict=True):
+        prefix = scorer.render_context(request.context)
+        assert_close(scores, naive_scores(tiny_lm, prefix, request.continuations))
+    unshared = LoglikelihoodScorer(tiny_lm, batch_size=2, strategy="kv_cache").score(requests)
+    assert len(calls) == 1  # the key/value-cache layout never shares a start
+    for a, b in zip(got, unshared, strict=True):
+        assert_close(a, b)
+
+
 def test_score_texts_on_raw_strings(tiny_lm: LocalLM) -> None:
     scorer = LoglikelihoodScorer(tiny_lm)
     prefix = "The agent reads the email and"

@@ -4,8 +4,10 @@ For each request the context is run once and shared by all of its continuations 
 scenario's options share a few hundred context tokens and differ in ~20): by default in one
 row under a tree-shaped attention mask, where requests whose contexts share most of their
 tokens (one scenario in several presentations) also share the common part; else through a
-copied key/value cache (see shared_prefix). The output projection (49k-word vocabulary for
-SmolLM2) is applied only at the positions that predict continuation tokens. Requests are
+copied key/value cache (see shared_prefix). A long start common to every request of a call (a
+constitution in each system prompt) runs once and its cache is shared. The output projection
+(49k-word vocabulary for SmolLM2) is applied only at the positions that predict continuation
+tokens. Requests are
 batched with explicit masks and position ids, so a padded row computes what it would alone.
 
 Tokenisation follows lm-evaluation-harness: the continuation's tokens are those of
@@ -20,8 +22,12 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from teachwhy.models.local_backends import LOCAL_LOCK
 from teachwhy.models.shared_prefix import (
+    MAX_ROW,
     Encoded,
+    PrefixCache,
+    common_prefix,
     plan_rows,
+    run_prefix,
     score_kv_cache,
     score_tree,
     tree_fits,
@@ -33,6 +39,8 @@ if TYPE_CHECKING:
     from teachwhy.models.local_lm import LocalLM
 
 Strategy = Literal["auto", "tree", "kv_cache"]
+MIN_SHARED_PREFIX = 64
+"""Common starts at least this long (tokens) run once per call instead of once per row."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,8 @@ class LoglikelihoodScorer:
     ) -> list[list[ContinuationScore]]:
         """Scores for many (raw prefix, continuations) pairs; `progress(n)` after each batch."""
         encoded = [self._encode(prefix, conts) for prefix, conts in items]
+        with LOCAL_LOCK:
+            shared, encoded = self._split_shared_prefix(encoded)
         if self.strategy == "kv_cache":
             rows = [[i] for i in range(len(encoded))]
         else:  # requests sharing most of their context share a row
@@ -104,7 +114,7 @@ class LoglikelihoodScorer:
         for start in range(0, len(rows), self.batch_size):
             batch = rows[start : start + self.batch_size]
             with LOCAL_LOCK:
-                scores = self._score_rows([[encoded[i] for i in row] for row in batch])
+                scores = self._score_rows([[encoded[i] for i in row] for row in batch], shared)
             for i, item_scores in zip([i for row in batch for i in row], scores, strict=True):
                 results[i] = item_scores
             if progress is not None:
@@ -134,18 +144,39 @@ class LoglikelihoodScorer:
             conts.append(cont)
         return Encoded(context, conts)
 
-    def _score_rows(self, rows: list[list[Encoded]]) -> list[list[ContinuationScore]]:
-        """Scores of every request in these rows, flattened in row order."""
+    def _split_shared_prefix(
+        self, encoded: list[Encoded]
+    ) -> tuple[PrefixCache | None, list[Encoded]]:
+        """Run the start common to every request once, when it is long and the tree layout
+        (the one that can attend to a cache) applies; the requests without that start."""
+        if len(encoded) < 2 or self.strategy == "kv_cache":
+            return None, encoded
+        first = encoded[0].context
+        # every context keeps at least one token: it predicts the first continuation token
+        length = min(len(it.context) for it in encoded) - 1
+        for item in encoded[1:]:
+            length = min(length, common_prefix(first, item.context))
+        widest = max(tree_width(it) for it in encoded) + MAX_ROW  # a row of several requests
+        if length < MIN_SHARED_PREFIX or not tree_fits(self.lm.model, widest):
+            return None, encoded
+        rest = [Encoded(it.context[length:], it.continuations) for it in encoded]
+        return run_prefix(self.lm.model, first[:length]), rest
+
+    def _score_rows(
+        self, rows: list[list[Encoded]], shared: PrefixCache | None = None
+    ) -> list[list[ContinuationScore]]:
+        """Scores of every request in these rows (each continuing `shared`, if given),
+        flattened in row order."""
         flat = [item for row in rows for item in row]
         if not any(it.continuations for it in flat):
             return [[] for _ in flat]
         pad = int(self.lm.tokenizer.pad_token_id or 0)
-        tree = self.strategy == "tree" or (
+        tree = shared is not None or self.strategy == "tree" or (
             self.strategy == "auto"
             and tree_fits(self.lm.model, max(sum(tree_width(it) for it in row) for row in rows))
         )
         if tree:
-            sums = iter(score_tree(self.lm.model, rows, pad))
+            sums = iter(score_tree(self.lm.model, rows, pad, shared))
         else:
             sums = iter(score_kv_cache(self.lm.model, flat, pad))
         return [[ContinuationScore(next(sums), len(c)) for c in it.continuations] for it in flat]

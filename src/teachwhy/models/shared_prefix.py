@@ -14,6 +14,10 @@ the tree on CPU (the cache copies and the second pass).
 
 Both apply the output projection only where a continuation token is predicted, and feed no
 continuation's last token (nothing is predicted from it).
+
+`run_prefix` runs a long start shared by every request of a batch (a constitution placed in each
+system prompt) once; `score_tree` then attends to its key/value cache instead of running it in
+every row.
 """
 
 from __future__ import annotations
@@ -29,6 +33,13 @@ class Encoded(NamedTuple):
 
     context: list[int]
     continuations: list[list[int]]
+
+
+class PrefixCache(NamedTuple):
+    """The key/value cache of a token prefix shared by every row (batch size 1)."""
+
+    length: int
+    cache: Any
 
 
 class _Parts(NamedTuple):
@@ -62,7 +73,7 @@ def tree_width(item: Encoded) -> int:
     return len(item.context) + sum(len(c) - 1 for c in item.continuations)
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
+def common_prefix(a: list[int], b: list[int]) -> int:
     n = 0
     for x, y in zip(a, b):  # noqa: B905  (lengths differ by design)
         if x != y:
@@ -71,7 +82,11 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def plan_rows(items: list[Encoded], max_row: int = 2048) -> list[list[int]]:
+MAX_ROW = 2048
+"""Longest row (tokens) that requests sharing a context are merged into."""
+
+
+def plan_rows(items: list[Encoded], max_row: int = MAX_ROW) -> list[list[int]]:
     """Group requests into rows: requests whose contexts share at least half their tokens
     (e.g. one scenario presented with its options in every rotation) share one row, so the
     common part runs once. Returns lists of request indices."""
@@ -82,7 +97,7 @@ def plan_rows(items: list[Encoded], max_row: int = 2048) -> list[list[int]]:
         item = items[i]
         if rows:
             first = items[rows[-1][0]].context
-            shared = _common_prefix(first, item.context)
+            shared = common_prefix(first, item.context)
             grown = size + tree_width(item) - shared
             if shared * 2 >= len(item.context) and grown <= max_row:
                 rows[-1].append(i)
@@ -145,8 +160,22 @@ def _sum_logprobs(parts: _Parts, predictors: torch.Tensor, targets: list[int],
     return [float(s) for s in sums.tolist()]
 
 
-def score_tree(model: Any, groups: list[list[Encoded]], pad: int) -> list[float]:
-    """Summed log-probabilities, one per continuation (group by group, in request order)."""
+def run_prefix(model: Any, tokens: list[int]) -> PrefixCache:
+    """The cache of `tokens`, to be shared by rows that all start with them."""
+    import torch
+
+    parts = _parts(model)
+    with torch.inference_mode():
+        out = parts.body(input_ids=torch.tensor([tokens], device=parts.device), use_cache=True)
+    return PrefixCache(len(tokens), _cache_of(out))
+
+
+def score_tree(model: Any, groups: list[list[Encoded]], pad: int,
+               prefix: PrefixCache | None = None) -> list[float]:
+    """Summed log-probabilities, one per continuation (group by group, in request order).
+    With `prefix`, every context continues those tokens: each row attends to their cache."""
+    import copy
+
     import torch
 
     parts = _parts(model)
@@ -164,12 +193,20 @@ def score_tree(model: Any, groups: list[list[Encoded]], pad: int) -> list[float]
                 allowed[b, node, :n] |= allowed[b, parent, :n]
     mask = torch.zeros(allowed.shape, dtype=parts.dtype)
     mask.masked_fill_(~allowed, torch.finfo(parts.dtype).min)
+    cached: dict[str, Any] = {}
+    if prefix is not None:  # every token also sees the whole prefix, placed before it
+        mask = torch.cat([torch.zeros((len(rows), width, prefix.length), dtype=parts.dtype), mask],
+                         dim=-1)
+        positions += prefix.length
+        past = copy.deepcopy(prefix.cache)
+        past.batch_repeat_interleave(len(rows))
+        cached = {_cache_argument(parts.body): past, "use_cache": True}
     with torch.inference_mode():
         hidden = parts.body(
             input_ids=ids.to(parts.device),
-            attention_mask=mask[:, None].to(parts.device),  # (batch, 1, width, width)
+            attention_mask=mask[:, None].to(parts.device),  # (batch, 1, width, prefix + width)
             position_ids=positions.to(parts.device),
-            use_cache=False,
+            **({"use_cache": False} | cached),
         ).last_hidden_state  # (batch, width, hidden)
         pred_row = [b for b, row in enumerate(rows) for _ in row.predictors]
         pred_col = [p for row in rows for p in row.predictors]
