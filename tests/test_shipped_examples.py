@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from statistics import mean
 
 import pytest
@@ -78,3 +79,14 @@ def test_aligned_position_is_not_a_cue():
     suite = load_scenarios(EXAMPLES_DIR / "scenarios")
     firsts = Counter(next(i for i, o in enumerate(s.options) if o.aligned) for s in suite.scenarios)
     assert max(firsts.values()) / len(suite.scenarios) < 0.5, firsts
+
+
+def test_shipped_names_resolve_within_a_commands_folder_first(tmp_path, monkeypatch):
+    from teachwhy.spec.examples import resolve_path
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_path("quickstart") == EXAMPLES_DIR / "quickstart.yaml"  # the experiment
+    assert resolve_path("quickstart", folder="train") == EXAMPLES_DIR / "train" / "quickstart.yaml"
+    assert resolve_path("split", folder="train") == EXAMPLES_DIR / "split.yaml"
+    (tmp_path / "quickstart").write_text("mine")
+    assert resolve_path("quickstart", folder="train") == Path("quickstart")  # user files win

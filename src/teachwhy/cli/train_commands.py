@@ -27,12 +27,12 @@ def train(config: str, overrides: tuple[str, ...], quiet: bool) -> None:
 
     \b
     Examples:
-      teachwhy train train/quickstart.yaml
-      teachwhy train train/quickstart.yaml stages.sft.epochs=4 output_dir=runs/train/more
+      teachwhy train quickstart        # the shipped recipe, train/quickstart.yaml
+      teachwhy train quickstart stages.sft.epochs=4 output_dir=runs/train/more
       accelerate launch --config_file src/teachwhy/examples/accelerate/ddp.yaml \\
           -m teachwhy train my_recipe.yaml precision=bf16
     """
-    path = resolve_path(config, "CONFIG")
+    path = resolve_path(config, "CONFIG", folder="train")
     recipe = load_model(path, TrainConfig, parse_overrides(list(overrides)))
 
     from teachwhy.train import train_recipe

@@ -14,12 +14,14 @@ def example_path(relative: str) -> Path:
     return EXAMPLES_DIR / relative
 
 
-def resolve_path(arg: str | Path, field: str = "path") -> Path:
-    """A user path, or failing that a shipped example of that name ('quickstart' works too)."""
+def resolve_path(arg: str | Path, field: str = "path", folder: str = "") -> Path:
+    """A user path, or failing that a shipped example of that name ('quickstart' works too),
+    looked up first in the examples' `folder` (e.g. 'train' for training recipes)."""
     p = Path(arg)
     if p.exists():
         return p
-    for candidate in (EXAMPLES_DIR / str(arg), EXAMPLES_DIR / f"{arg}.yaml"):
+    roots = [EXAMPLES_DIR / folder, EXAMPLES_DIR] if folder else [EXAMPLES_DIR]
+    for candidate in [root / name for root in roots for name in (str(arg), f"{arg}.yaml")]:
         if candidate.exists():
             return candidate
     raise SpecError(
