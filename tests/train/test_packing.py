@@ -59,3 +59,33 @@ def test_without_restarted_positions_the_second_sample_would_see_the_first(model
     leaky = model(input_ids=joined).logits[0, len(pieces[0]) :]
     alone = model(input_ids=torch.tensor([pieces[1]])).logits[0]
     assert not torch.allclose(leaky, alone, atol=1e-3)
+
+
+@torch.no_grad()
+def test_packed_rows_stay_rows_and_samples_stay_apart(model):
+    """teachwhy's collator for sdpa/eager attention: a batch of packed rows, not one long row."""
+    from teachwhy.train.trainers import PackedRowsCollator
+
+    pieces = samples()
+    rows = [
+        {"input_ids": sum(pieces, []), "seq_lengths": [len(p) for p in pieces]},
+        {"input_ids": pieces[1], "seq_lengths": [len(pieces[1])]},
+    ]
+    collator = PackedRowsCollator(pad_token_id=0)
+    batch = collator(rows)
+    assert "attention_mask" not in batch
+    assert batch["input_ids"].shape == (2, len(rows[0]["input_ids"]))
+    first = len(pieces[0])
+    assert batch["labels"][0, first].item() == -100  # not predicted from the other sample
+    assert (batch["labels"][1, len(pieces[1]) :] == -100).all()  # padding carries no loss
+    counting = collator.count_forwarded_tokens(model)
+    model.train()  # only training passes are counted (dropout is 0 in the tiny model)
+    try:
+        logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
+    finally:
+        model.eval()
+        counting.remove()
+    assert collator.count() == sum(len(r["input_ids"]) for r in rows)  # padding not counted
+    alone = [model(input_ids=torch.tensor([p])).logits[0] for p in pieces]
+    torch.testing.assert_close(logits[0], torch.cat(alone), atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(logits[1, : len(pieces[1])], alone[1], atol=1e-5, rtol=1e-4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,31 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def summed_over_processes(value: int) -> int:
+    """`value` summed over the processes of a distributed run (itself when there is one)."""
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    total = torch.tensor([value], dtype=torch.long, device=device)
+    dist.all_reduce(total)
+    return int(total.item())
+
+
 class MetricsLog(TrainerCallback):
     """Appends one JSON line per logging step (and a summary at the end) to `path`.
 
-    `tokens` counts input tokens processed (TRL's count: real tokens, padding excluded),
-    carried across a resume by `token_offset`.
+    `tokens` counts input tokens processed (TRL's count: real tokens, padding excluded, or
+    `collated_tokens()` summed over processes when set), carried across a resume by
+    `token_offset`.
     """
 
     def __init__(self, path: Path, token_offset: int = 0):
         self.path = path
         self.token_offset = token_offset
+        self.collated_tokens: Callable[[], int] | None = None
         self.last: dict[str, Any] = {}
         self._start = time.monotonic()
         self._mark: tuple[float, int] | None = None
@@ -49,6 +65,8 @@ class MetricsLog(TrainerCallback):
         **kw: Any,
     ) -> None:
         if logs and "num_tokens" in logs:
+            if self.collated_tokens is not None:
+                logs["num_tokens"] = summed_over_processes(self.collated_tokens())
             # TRL counts from zero in every session; keep the trainer's history cumulative
             # (on every rank) so that the next resume starts from the right count.
             logs["num_tokens"] = self.token_offset + int(logs["num_tokens"])
