@@ -7,8 +7,8 @@ tokens (one scenario in several presentations) also share the common part; else 
 copied key/value cache (see shared_prefix). A long start common to every request of a call (a
 constitution in each system prompt) runs once and its cache is shared. The output projection
 (49k-word vocabulary for SmolLM2) is applied only at the positions that predict continuation
-tokens. Requests are
-batched with explicit masks and position ids, so a padded row computes what it would alone.
+tokens. Requests are batched with explicit masks and position ids, so a padded row computes
+what it would alone.
 
 Tokenisation follows lm-evaluation-harness: the continuation's tokens are those of
 `context + continuation` after the context's own tokens, so numbers match `HFLM.loglikelihood`.

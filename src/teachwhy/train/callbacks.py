@@ -38,14 +38,14 @@ class MetricsLog(TrainerCallback):
     """Appends one JSON line per logging step (and a summary at the end) to `path`.
 
     `tokens` counts input tokens processed (TRL's count: real tokens, padding excluded, or
-    `collated_tokens()` summed over processes when set), carried across a resume by
+    `counted_tokens()` summed over processes when set), carried across a resume by
     `token_offset`.
     """
 
     def __init__(self, path: Path, token_offset: int = 0):
         self.path = path
         self.token_offset = token_offset
-        self.collated_tokens: Callable[[], int] | None = None
+        self.counted_tokens: Callable[[], int] | None = None
         self.last: dict[str, Any] = {}
         self._start = time.monotonic()
         self._mark: tuple[float, int] | None = None
@@ -65,8 +65,8 @@ class MetricsLog(TrainerCallback):
         **kw: Any,
     ) -> None:
         if logs and "num_tokens" in logs:
-            if self.collated_tokens is not None:
-                logs["num_tokens"] = summed_over_processes(self.collated_tokens())
+            if self.counted_tokens is not None:
+                logs["num_tokens"] = summed_over_processes(self.counted_tokens())
             # TRL counts from zero in every session; keep the trainer's history cumulative
             # (on every rank) so that the next resume starts from the right count.
             logs["num_tokens"] = self.token_offset + int(logs["num_tokens"])
